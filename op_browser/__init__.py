@@ -1,0 +1,3 @@
+"""OpenPanel analytics for PyScript pages and CPython backends."""
+
+__version__ = "0.1.0"
