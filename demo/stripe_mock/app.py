@@ -176,19 +176,19 @@ def check_api_key(request: Request, api_key: str) -> None:
     """Accept ``Authorization: Bearer <key>`` or HTTP Basic with the key as user name."""
     header = request.headers.get("Authorization", "")
     scheme, _, credentials = header.partition(" ")
-    given = None
+    presented_key = None
     if scheme.lower() == "bearer":
-        given = credentials.strip()
+        presented_key = credentials.strip()
     elif scheme.lower() == "basic":
         with contextlib.suppress(ValueError):
-            given = base64.b64decode(credentials).decode().partition(":")[0]
-    if not given:
+            presented_key = base64.b64decode(credentials).decode().partition(":")[0]
+    if not presented_key:
         raise StripeError.authentication(
             "You did not provide an API key. You need to provide your API key in the "
             "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
             "YOUR_SECRET_KEY').")
-    if given != api_key:
-        raise StripeError.authentication(f"Invalid API Key provided: {redact_key(given)}")
+    if presented_key != api_key:
+        raise StripeError.authentication(f"Invalid API Key provided: {redact_key(presented_key)}")
 
 
 def redact_key(key: str) -> str:

@@ -20,7 +20,7 @@ MAX_METADATA_VALUE_CHARS = 500
 MAX_LINE_ITEMS = 100
 # Stripe's default: a Checkout Session expires 24 hours after it is created.
 SESSION_LIFETIME_S = 24 * 60 * 60
-# The largest amount Stripe accepts is 8 digits in most currencies.
+# Stripe accepts amounts of up to eight digits in most currencies.
 MAX_UNIT_AMOUNT = 99_999_999
 
 # The API version stripe-python 16.1 sends, for clients that send none. Events are

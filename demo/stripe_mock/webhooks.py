@@ -29,7 +29,7 @@ DELIVERY_TIMEOUT_S = 10.0
 
 @dataclass
 class WebhookSettings:
-    """Where events go and the test knobs that bend delivery."""
+    """Webhook endpoint, its signing secret, the retry schedule and the test knobs."""
 
     url: str | None
     secret: str
