@@ -1,0 +1,194 @@
+"""The demo shop's ASGI app: storefront pages, checkout API, sign-in and the Stripe webhook.
+
+    app = create_app(settings_from_env("http://127.0.0.1:8001", "http://127.0.0.1:8002"))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import mimetypes
+from pathlib import Path
+
+import stripe
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from demo.shop import accounts
+from demo.shop.catalog import PRODUCTS_BY_ID
+from demo.shop.pages import render_page
+from demo.shop.settings import ShopSettings
+from demo.shop.webhook import TRACKED_BY_FRONTEND, TRACKED_BY_KEY, handle_webhook
+from op_browser import OpenPanel
+
+logger = logging.getLogger("demo.shop")
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+FLOWS = ("anonymous", "identified", "frontend", "aggregate")
+# OpenPanel's limit for a caller-chosen device id.
+MAX_DEVICE_ID_CHARS = 64
+# Browsers refuse ES modules and streaming WebAssembly compilation served with other types.
+mimetypes.add_type("text/javascript", ".mjs")
+mimetypes.add_type("application/wasm", ".wasm")
+
+
+def create_app(settings: ShopSettings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        app.state.openpanel = OpenPanel(client_id=settings.openpanel_client_id,
+                                        client_secret=settings.openpanel_client_secret,
+                                        api_url=settings.openpanel_api_url)
+        yield
+        closing = getattr(app.state.openpanel, "aclose", None)
+        if closing is not None:
+            await closing()
+
+    routes = [
+        Route("/", page_route("index.html")),
+        Route("/success", page_route("success.html")),
+        Route("/cancel", page_route("cancel.html")),
+        Route("/api/products", list_products),
+        Route("/api/checkout", create_checkout, methods=["POST"]),
+        Route("/api/orders/{session_id}", get_order),
+        Route("/api/me", get_account),
+        Route("/api/sign-in", sign_in, methods=["POST"]),
+        Route("/api/sign-out", sign_out, methods=["POST"]),
+        Route("/api/stripe/webhook", handle_webhook, methods=["POST"]),
+        Mount("/web", StaticFiles(directory=WEB_DIR), name="web"),
+        Mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False),
+              name="static"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.stripe = stripe.StripeClient(settings.stripe_api_key,
+                                           base_addresses={"api": settings.stripe_api_base},
+                                           max_network_retries=2)
+    return app
+
+
+def page_route(template: str):
+    async def page(request: Request) -> Response:
+        return render_page(template, request.app.state.settings)
+    return page
+
+
+def error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def list_products(request: Request) -> Response:
+    return JSONResponse({"data": [product.to_dict() for product in PRODUCTS_BY_ID.values()]})
+
+
+async def create_checkout(request: Request) -> Response:
+    """Create a Stripe Checkout Session for one product and return its URL.
+
+    The body is ``{"product_id", "flow", "device_id"}``; ``device_id`` is needed
+    for the anonymous flow only. The price comes from the catalogue, never from
+    the page.
+    """
+    try:
+        body = await request.json()
+    except ValueError:
+        return error(400, "request body must be JSON")
+    if not isinstance(body, dict):
+        return error(400, "request body must be a JSON object")
+    product = PRODUCTS_BY_ID.get(body.get("product_id"))
+    if product is None:
+        return error(404, f"product not found: {body.get('product_id')!r}")
+    flow = body.get("flow")
+    if flow not in FLOWS:
+        return error(400, f"flow must be one of {', '.join(FLOWS)}, got {flow!r}")
+
+    metadata = {"productId": product.id}
+    customer_email = None
+    if flow == "anonymous":
+        device_id = body.get("device_id")
+        if not isinstance(device_id, str) or not 0 < len(device_id.strip()) <= MAX_DEVICE_ID_CHARS:
+            return error(400, "device_id is missing or longer than 64 characters: send the "
+                              "value of fetch_device_id()")
+        metadata["deviceId"] = device_id.strip()
+    elif flow == "identified":
+        account = signed_in_account(request)
+        if account is None:
+            return error(401, "sign in before buying in the identified flow")
+        metadata["profileId"] = account.profile_id
+        customer_email = account.email
+    elif flow == "frontend":
+        metadata[TRACKED_BY_KEY] = TRACKED_BY_FRONTEND
+
+    base = str(request.base_url).rstrip("/")
+    params = {
+        "mode": "payment",
+        "line_items": [{
+            "price_data": {"currency": product.currency, "unit_amount": product.unit_amount,
+                           "product_data": {"name": product.name}},
+            "quantity": 1,
+        }],
+        "metadata": metadata,
+        "success_url": f"{base}/success?session_id={{CHECKOUT_SESSION_ID}}&flow={flow}",
+        "cancel_url": f"{base}/cancel?session_id={{CHECKOUT_SESSION_ID}}&flow={flow}",
+    }
+    if customer_email:
+        params["customer_email"] = customer_email
+    try:
+        session = await request.app.state.stripe.v1.checkout.sessions.create_async(params)
+    except stripe.StripeError as failure:
+        logger.error("creating a Checkout Session for %s failed: %s", product.id, failure)
+        return error(502, f"the payment provider rejected the checkout: {failure.user_message}")
+    logger.info("created %s for %s (%s flow)", session.id, product.id, flow)
+    return JSONResponse({"session_id": session.id, "url": session.url})
+
+
+async def get_order(request: Request) -> Response:
+    """Return what the success page shows: the paid amount and status of a Checkout Session."""
+    session_id = request.path_params["session_id"]
+    try:
+        session = await request.app.state.stripe.v1.checkout.sessions.retrieve_async(session_id)
+    except stripe.InvalidRequestError:
+        return error(404, f"order not found: {session_id}")
+    except stripe.StripeError as failure:
+        logger.error("retrieving %s failed: %s", session_id, failure)
+        return error(502, "the payment provider did not answer; reload the page")
+    product = PRODUCTS_BY_ID.get((session.metadata or {}).get("productId"))
+    return JSONResponse({
+        "session_id": session.id,
+        "status": session.status,
+        "payment_status": session.payment_status,
+        "amount_total": session.amount_total,
+        "currency": session.currency,
+        "product_name": product.name if product else None,
+    })
+
+
+def signed_in_account(request: Request) -> accounts.Account | None:
+    cookie = request.cookies.get(accounts.COOKIE_NAME)
+    return accounts.decode_cookie(cookie, request.app.state.settings.cookie_key)
+
+
+async def get_account(request: Request) -> Response:
+    account = signed_in_account(request)
+    return JSONResponse({"account": account.to_dict() if account else None})
+
+
+async def sign_in(request: Request) -> Response:
+    try:
+        body = await request.json()
+        account = accounts.account_from_form(body.get("name"), body.get("email"))
+    except (ValueError, AttributeError) as failure:
+        return error(400, f"sign-in failed: {failure}")
+    response = JSONResponse({"account": account.to_dict()})
+    response.set_cookie(accounts.COOKIE_NAME,
+                        accounts.encode_cookie(account, request.app.state.settings.cookie_key),
+                        max_age=accounts.COOKIE_MAX_AGE_S, httponly=True, samesite="lax")
+    logger.info("signed in %s", account.profile_id)
+    return response
+
+
+async def sign_out(request: Request) -> Response:
+    response = JSONResponse({"account": None})
+    response.delete_cookie(accounts.COOKIE_NAME)
+    return response

@@ -1,0 +1,64 @@
+"""The success page's Python (MicroPython): confirm the order, then flush a pending revenue.
+
+Only the frontend flow leaves a pending revenue in sessionStorage. In the other
+flows the shop's webhook sends the revenue, and this page only shows the order.
+"""
+
+import json
+
+from pyscript import document, fetch, window
+
+from op_browser import OpenPanel
+
+CONFIG = json.loads(document.getElementById("shop-config").textContent)
+# Stripe's zero-decimal currencies among the shop's, whose amounts have no minor unit.
+ZERO_DECIMAL_CURRENCIES = ("jpy", "krw")
+
+op = OpenPanel(client_id=CONFIG["client_id"], api_url=CONFIG["api_url"])
+
+
+def element(selector):
+    return document.querySelector(selector)
+
+
+def format_amount(amount, currency):
+    if currency in ZERO_DECIMAL_CURRENCIES:
+        return f"{amount} {currency.upper()}"
+    return f"{amount // 100}.{amount % 100:02d} {currency.upper()}"
+
+
+async def confirm_order():
+    query = window.URLSearchParams.new(window.location.search)
+    session_id = query.get("session_id")
+    flow = query.get("flow")
+    response = await fetch(f"/api/orders/{session_id}")
+    order = await response.json()
+    if not response.ok:
+        element("#status").textContent = order.get("error") or "Order not found."
+        element("#revenue-status").textContent = "not sent: the order was not found"
+        return
+
+    paid = order["payment_status"] == "paid"
+    element("#order-title").textContent = f"Order {order['session_id']}"
+    element("#order-product").textContent = order["product_name"] or "unknown product"
+    element("#order-amount").textContent = format_amount(order["amount_total"], order["currency"])
+    element("#order-payment-status").textContent = order["payment_status"]
+    element("#status").textContent = ("Thank you, your order is confirmed." if paid
+                                      else "Your payment has not completed yet.")
+    if flow != "frontend":
+        element("#revenue-status").textContent = "sent by the shop's backend from the webhook"
+    elif paid:
+        await op.flush_revenue()
+        element("#revenue-status").textContent = "sent from this page (pending revenue flushed)"
+    else:
+        element("#revenue-status").textContent = "kept pending until the payment completes"
+
+
+# PyScript runs page scripts with top-level await on Pyodide and MicroPython.
+try:
+    await confirm_order()  # noqa: F704
+except Exception as failure:
+    element("#error").textContent = f"Confirming the order failed: {failure}"
+    raise
+finally:
+    document.body.dataset.done = "true"
