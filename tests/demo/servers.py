@@ -67,7 +67,7 @@ class ReceivedWebhook:
 
 @dataclass
 class WebhookReceiver:
-    """A webhook endpoint that records each request and answers with scripted statuses.
+    """A webhook endpoint that records each request and responds with scripted statuses.
 
     ``statuses`` is consumed one per request; once empty, every request gets 200.
     """
