@@ -1,0 +1,61 @@
+# Test harness page script: builds an OpenPanel client from the URL query and
+# lets the test call its methods from JavaScript.
+#
+#   ?api=<api url>&options=<JSON of OpenPanel options>&constants=<JSON>
+#   window.opHarnessCall(id, '{"method": "track", "args": [...], "kwargs": {...}}')
+#   window.opHarnessResults[id]  -> JSON text {"ok": ..., "value"|"error"|"message"}
+#
+# "constants" overrides module constants, for example shorter timeouts:
+# {"client.REQUEST_TIMEOUT_S": 2}.
+import asyncio
+import json
+import sys
+
+import js
+from pyscript import ffi
+
+import op_browser
+from op_browser import OpenPanel
+
+CLIENT_ID = "a3f1c2d4-5b6e-4f70-8a9b-0c1d2e3f4a5b"
+
+query = js.URLSearchParams.new(js.location.search)
+
+
+def query_json(name):
+    text = query.get(name)
+    return json.loads(text) if isinstance(text, str) and text else {}
+
+
+for dotted, value in query_json("constants").items():
+    module_name, attribute = dotted.split(".")
+    setattr(getattr(op_browser, module_name), attribute, value)
+
+spawn = getattr(asyncio, "ensure_future", None) or asyncio.create_task
+op = OpenPanel(client_id=CLIENT_ID, api_url=query.get("api"), **query_json("options"))
+
+
+def jsonable(value):
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    return value
+
+
+async def run_call(call_id, request):
+    try:
+        value = getattr(op, request["method"])(*request.get("args", []),
+                                                 **request.get("kwargs", {}))
+        if hasattr(value, "done") and hasattr(value, "result"):
+            value = await value
+        outcome = {"ok": True, "value": jsonable(value)}
+    except Exception as error:
+        outcome = {"ok": False, "error": type(error).__name__, "message": str(error)}
+    js.window.opHarnessDone(call_id, json.dumps(outcome))
+
+
+def call(call_id, request_json):
+    spawn(run_call(call_id, json.loads(request_json)))
+
+
+js.window.opHarnessCall = ffi.create_proxy(call)
+js.window.opHarnessDone("ready", json.dumps({"ok": True, "value": sys.implementation.name}))
