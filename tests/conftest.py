@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.collector import CollectorServer
 from tests.support.offline import RequestLog
 from tests.support.static_server import StaticServer
 
@@ -56,6 +57,13 @@ def static_server():
     server = StaticServer({"/static/": STATIC, "/pages/": PAGES, "/npm/": NODE_MODULES}).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def collector(tmp_path):
+    """Run the collector on a free 127.0.0.1 port with an empty database and the demo project."""
+    with CollectorServer(tmp_path / "collector") as server:
+        yield server
 
 
 @pytest.fixture

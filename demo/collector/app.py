@@ -243,8 +243,10 @@ class Collector:
             raise Rejection(401, "invalid client secret")
         return project
 
-    def reject(self, request: Request, rejection: Rejection) -> JSONResponse:
-        client_id = request.headers.get("openpanel-client-id")
+    def reject(
+        self, request: Request, rejection: Rejection, body: Mapping[str, Any] | None = None
+    ) -> JSONResponse:
+        client_id = request.headers.get("openpanel-client-id") or (body or {}).get("clientId")
         self.rejections.record(request, client_id, rejection)
         return error_response(rejection.status, rejection.message)
 
@@ -279,6 +281,7 @@ class Collector:
     # POST /track
 
     async def track(self, request: Request) -> Response:
+        body = None
         try:
             raw = await read_json_body(request)
             body = payloads.parse_body(raw)
@@ -288,9 +291,9 @@ class Collector:
             if kind == "alias":
                 raise Rejection(400, "alias is not supported")
         except payloads.PayloadError as error:
-            return self.reject(request, Rejection(400, str(error)))
+            return self.reject(request, Rejection(400, str(error)), body)
         except Rejection as rejection:
-            return self.reject(request, rejection)
+            return self.reject(request, rejection, body)
 
         origin = request.headers.get("origin")
         if not origin or kind == "replay":

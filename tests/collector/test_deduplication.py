@@ -1,0 +1,176 @@
+"""Revenue idempotency keys and the 100 ms guard against byte-identical payloads."""
+
+import json
+import threading
+import time
+
+from tests.collector.projects import OPEN_PROJECT
+from tests.support.collector import CollectorServer
+
+BACKEND_AGENT = "python-httpx/0.28.1"
+
+
+def revenue(key, amount=1999, **properties):
+    return {
+        "name": "revenue",
+        "properties": {"__revenue": amount, "__idempotencyKey": key, **properties},
+    }
+
+
+def test_revenue_with_stored_key_is_200_and_not_stored_again(collector):
+    first = collector.track("track", revenue("cs_test_1"))
+    time.sleep(0.15)
+    second = collector.track("track", revenue("cs_test_1"))
+    assert first.status_code == 200
+    assert second.status_code == 200
+    assert second.json() == first.json()
+    assert collector.count_rows() == 1
+
+
+def test_revenue_key_applies_across_senders(collector):
+    browser = collector.track("track", revenue("order-7", __deviceId="dev-1"))
+    backend = collector.track(
+        "track",
+        revenue("order-7", __deviceId="dev-1"),
+        secret=True,
+        origin=None,
+        user_agent=BACKEND_AGENT,
+    )
+    assert browser.status_code == 200
+    assert backend.status_code == 200
+    assert collector.count_rows() == 1
+
+
+def test_revenue_key_match_ignores_other_properties(collector):
+    collector.track("track", revenue("order-8", amount=1000, attempt=1))
+    collector.track("track", revenue("order-8", amount=1000, attempt=2))
+    [event] = collector.export_events()
+    assert event["properties"]["attempt"] == 1
+
+
+def test_revenues_with_different_keys_are_both_stored(collector):
+    collector.track("track", revenue("order-1"))
+    collector.track("track", revenue("order-2"))
+    assert collector.count_rows() == 2
+
+
+def test_revenues_without_key_are_both_stored(collector):
+    payload = {"name": "revenue", "properties": {"__revenue": 500}}
+    collector.track("track", payload)
+    time.sleep(0.15)
+    collector.track("track", payload)
+    assert collector.count_rows() == 2
+
+
+def test_same_key_in_two_projects_is_stored_twice(tmp_path):
+    demo_and_open = [
+        {
+            "id": "demo-shop",
+            "name": "Demo shop",
+            "client_id": "a3f1c2d4-5b6e-4f70-8a9b-0c1d2e3f4a5b",
+            "client_secret": "sec_demo_4c1f9e2b7a6d",
+            "allowed_origins": ["*"],
+            "allow_unsafe_revenue_tracking": True,
+        },
+        OPEN_PROJECT,
+    ]
+    with CollectorServer(tmp_path, projects=demo_and_open) as server:
+        first = server.track("track", revenue("shared"), project=server.projects[0])
+        second = server.track("track", revenue("shared"), project=server.projects[1])
+        assert first.status_code == 200
+        assert second.status_code == 200
+        assert server.count_rows() == 2
+
+
+def test_key_on_other_event_is_not_deduplicated(collector):
+    payload = {"name": "checkout", "properties": {"__idempotencyKey": "k1"}}
+    collector.track("track", payload)
+    time.sleep(0.15)
+    collector.track("track", payload)
+    assert collector.count_rows() == 2
+
+
+def test_concurrent_revenues_with_same_key_store_one_row(collector):
+    statuses = []
+    barrier = threading.Barrier(16)
+
+    def send(attempt):
+        # Distinct bodies, so the 100 ms guard cannot be what stops the copies.
+        body = revenue("concurrent-key", attempt=attempt)
+        barrier.wait()
+        statuses.append(collector.track("track", body, secret=True, origin=None).status_code)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 16
+    assert collector.count_rows() == 1
+
+
+def test_identical_payload_within_100_ms_is_dropped(collector):
+    body = json.dumps({"type": "track", "payload": {"name": "click"}})
+    headers = collector.headers()
+    first = collector.http.post("/track", content=body, headers=headers)
+    second = collector.http.post("/track", content=body, headers=headers)
+    assert first.status_code == 200
+    assert second.status_code == 200
+    assert second.json() == first.json()
+    assert collector.count_rows() == 1
+
+
+def test_identical_payload_after_window_is_stored(collector):
+    body = json.dumps({"type": "track", "payload": {"name": "click"}})
+    headers = collector.headers()
+    collector.http.post("/track", content=body, headers=headers)
+    time.sleep(0.2)
+    collector.http.post("/track", content=body, headers=headers)
+    assert collector.count_rows() == 2
+
+
+def test_identical_payload_from_other_origin_is_stored(collector):
+    body = json.dumps({"type": "track", "payload": {"name": "click"}})
+    collector.http.post("/track", content=body, headers=collector.headers(origin="http://a.test"))
+    collector.http.post("/track", content=body, headers=collector.headers(origin="http://b.test"))
+    assert collector.count_rows() == 2
+
+
+def test_payload_differing_in_one_byte_is_stored(collector):
+    headers = collector.headers()
+    collector.http.post(
+        "/track", content=b'{"type":"track","payload":{"name":"click"}}', headers=headers
+    )
+    collector.http.post(
+        "/track", content=b'{"type":"track","payload":{"name":"click"} }', headers=headers
+    )
+    assert collector.count_rows() == 2
+
+
+def test_identical_backend_payloads_without_origin_are_stored(collector):
+    body = json.dumps({"type": "track", "payload": {"name": "webhook_seen"}})
+    headers = collector.headers(secret=True, origin=None, user_agent=BACKEND_AGENT)
+    collector.http.post("/track", content=body, headers=headers)
+    collector.http.post("/track", content=body, headers=headers)
+    assert collector.count_rows() == 2
+
+
+def test_concurrent_identical_payloads_store_one_row(collector):
+    copies = 5
+    body = json.dumps({"type": "track", "payload": {"name": "double_click"}})
+    headers = collector.headers()
+    barrier = threading.Barrier(copies)
+    responses = []
+
+    def send():
+        barrier.wait()
+        responses.append(collector.http.post("/track", content=body, headers=headers))
+
+    threads = [threading.Thread(target=send) for _ in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [response.status_code for response in responses] == [200] * copies
+    assert len({response.text for response in responses}) == 1
+    assert collector.count_rows() == 1
