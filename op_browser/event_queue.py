@@ -19,9 +19,9 @@ class QueuedSend:
 class EventQueue:
     """Held sends in call order."""
 
-    def __init__(self, log, max_sends=MAX_QUEUED_SENDS):
+    def __init__(self, log, max_sends=None):
         self._log = log
-        self._max_sends = max_sends
+        self._max_sends = MAX_QUEUED_SENDS if max_sends is None else max_sends
         self._items = []
 
     def __len__(self):

@@ -40,10 +40,13 @@ class Answer:
 
 
 class Hang:
-    """Hold the request until release() (or ``MAX_HANG_S``), then act as ``then``."""
+    """Hold the request until release() (or ``MAX_HANG_S``), then act as ``then``.
 
-    def __init__(self, then: Answer | None = None):
-        self.then = then or Answer()
+    Without ``then``, the server's ``default`` answers.
+    """
+
+    def __init__(self, then: Answer | Drop | None = None):
+        self.then = then
 
     def __repr__(self) -> str:
         return f"Hang(then={self.then!r})"
@@ -197,7 +200,7 @@ class RecordingServer:
             def _act(self, action: Answer | Hang | Drop) -> None:
                 if isinstance(action, Hang):
                     server._released.wait(MAX_HANG_S)
-                    action = action.then
+                    action = action.then or server.default
                 if isinstance(action, Drop):
                     self._drop()
                 else:
@@ -237,7 +240,8 @@ class RecordingServer:
         self._httpd = ThreadingHTTPServer((self.host, self.port), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
         return self
 
     def stop(self) -> None:
