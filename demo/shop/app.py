@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import mimetypes
 from pathlib import Path
@@ -36,16 +35,6 @@ mimetypes.add_type("application/wasm", ".wasm")
 
 
 def create_app(settings: ShopSettings) -> Starlette:
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette):
-        app.state.openpanel = OpenPanel(client_id=settings.openpanel_client_id,
-                                        client_secret=settings.openpanel_client_secret,
-                                        api_url=settings.openpanel_api_url)
-        yield
-        closing = getattr(app.state.openpanel, "aclose", None)
-        if closing is not None:
-            await closing()
-
     routes = [
         Route("/", page_route("index.html")),
         Route("/success", page_route("success.html")),
@@ -61,8 +50,12 @@ def create_app(settings: ShopSettings) -> Starlette:
         Mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False),
               name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes)
     app.state.settings = settings
+    # Sends on its own loop thread, so the app needs no start-up or shutdown hook for it.
+    app.state.openpanel = OpenPanel(client_id=settings.openpanel_client_id,
+                                    client_secret=settings.openpanel_client_secret,
+                                    api_url=settings.openpanel_api_url)
     app.state.stripe = stripe.StripeClient(settings.stripe_api_key,
                                            base_addresses={"api": settings.stripe_api_base},
                                            max_network_retries=2)
@@ -153,7 +146,8 @@ async def get_order(request: Request) -> Response:
     except stripe.StripeError as failure:
         logger.error("retrieving %s failed: %s", session_id, failure)
         return error(502, "the payment provider did not answer; reload the page")
-    product = PRODUCTS_BY_ID.get((session.metadata or {}).get("productId"))
+    metadata = session.metadata.to_dict() if session.metadata else {}
+    product = PRODUCTS_BY_ID.get(metadata.get("productId"))
     return JSONResponse({
         "session_id": session.id,
         "status": session.status,

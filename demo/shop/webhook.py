@@ -11,9 +11,10 @@ import asyncio
 import logging
 
 import stripe
-from op_browser.stripe_webhook import revenue_from_checkout_event
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+from op_browser.stripe_webhook import revenue_from_checkout_event
 
 logger = logging.getLogger("demo.shop")
 
@@ -39,14 +40,9 @@ async def handle_webhook(request: Request) -> Response:
         logger.warning("rejected a webhook whose body is not a Stripe event: %s", error)
         return JSONResponse({"error": "invalid payload"}, status_code=400)
 
-    if event.type != "checkout.session.completed":
-        logger.info("ignored event %s of type %s", event.id, event.type)
-        return JSONResponse({"received": True})
-
-    session = event.data.object
-    metadata = session.get("metadata") or {}
-    if metadata.get(TRACKED_BY_KEY) == TRACKED_BY_FRONTEND:
-        logger.info("event %s: revenue of %s is sent by the page, not here", event.id, session.id)
+    if frontend_tracked(event):
+        logger.info("event %s: the page sends the revenue of this checkout, so the webhook "
+                    "does not", event.id)
         return JSONResponse({"received": True})
 
     try:
@@ -54,14 +50,25 @@ async def handle_webhook(request: Request) -> Response:
     except Exception as error:
         # A non-2xx makes Stripe retry later; the idempotency key keeps the retry from
         # counting twice if this attempt did reach the collector.
-        logger.error("event %s: sending revenue for %s failed: %s", event.id, session.id, error)
+        logger.error("event %s (%s): sending the revenue failed: %s", event.id, event.type, error)
         return JSONResponse({"error": "revenue not recorded; retry later"}, status_code=500)
     return JSONResponse({"received": True})
 
 
+def frontend_tracked(event) -> bool:
+    """Tell whether the event's Checkout Session is marked as tracked by the page."""
+    try:
+        metadata = event.data.object["metadata"] or {}
+        return metadata[TRACKED_BY_KEY] == TRACKED_BY_FRONTEND
+    except (AttributeError, KeyError, TypeError):
+        return False
+
+
 async def track_revenue(openpanel, event) -> None:
+    """Send the revenue of a paid checkout event; other event types send nothing."""
     handle = revenue_from_checkout_event(openpanel, event)
     if handle is None:
+        logger.info("event %s of type %s carries no revenue", event.id, event.type)
         return
     await asyncio.wait_for(handle, REVENUE_TIMEOUT_S)
     session = event.data.object

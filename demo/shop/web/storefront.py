@@ -128,6 +128,8 @@ async def buy_without_identity(event):
 
 
 async def start():
+    # The page view carries the URL, so ?utm_source=... becomes the session's source.
+    op.screen_view()
     account = (await (await fetch("/api/me")).json())["account"]
     if account is not None:
         # The SDK keeps the profile id in memory only, so each page load identifies again.

@@ -28,6 +28,7 @@ def format_amount(amount, currency):
 
 
 async def confirm_order():
+    op.screen_view()
     query = window.URLSearchParams.new(window.location.search)
     session_id = query.get("session_id")
     flow = query.get("flow")
