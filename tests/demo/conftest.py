@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -31,6 +32,12 @@ class DemoStack:
     webhook: WebhookSettings
     client_id: str
     client_secret: str
+    collector_db: Path
+
+    def restart_collector(self) -> None:
+        """Start a new collector on the same port and database after ``collector.stop()``."""
+        app = create_collector_app(self.collector_db, PROJECTS_FILE)
+        self.collector = AppServer(app, port=self.collector.port).start()
 
     def export_events(self, event: str | None = None) -> list[dict]:
         """Return every stored event (newest first) through the collector's export API."""
@@ -69,18 +76,24 @@ def demo_stack(tmp_path):
     shop_port = free_port()
     webhook = WebhookSettings(url=f"http://127.0.0.1:{shop_port}/api/stripe/webhook",
                               secret=WEBHOOK_SECRET, retry_base_delay_s=0.2)
-    collector = AppServer(create_collector_app(tmp_path / "events.sqlite3", PROJECTS_FILE))
+    collector_db = tmp_path / "events.sqlite3"
+    collector = AppServer(create_collector_app(collector_db, PROJECTS_FILE)).start()
     stripe_server = AppServer(create_mock_stripe_app(MockStripeSettings(STRIPE_API_KEY, webhook)))
-    with collector, stripe_server:
-        settings = ShopSettings(
-            stripe_api_key=STRIPE_API_KEY,
-            stripe_api_base=stripe_server.url(),
-            stripe_webhook_secret=WEBHOOK_SECRET,
-            openpanel_client_id=project["client_id"],
-            openpanel_client_secret=project["client_secret"],
-            openpanel_api_url=collector.url(),
-            openpanel_browser_api_url=collector.url(),
-        )
-        with AppServer(create_shop_app(settings), port=shop_port) as shop:
-            yield DemoStack(collector, stripe_server, shop, webhook, project["client_id"],
-                            project["client_secret"])
+    settings = ShopSettings(
+        stripe_api_key=STRIPE_API_KEY,
+        stripe_api_base=stripe_server.url(),
+        stripe_webhook_secret=WEBHOOK_SECRET,
+        openpanel_client_id=project["client_id"],
+        openpanel_client_secret=project["client_secret"],
+        openpanel_api_url=collector.url(),
+        openpanel_browser_api_url=collector.url(),
+    )
+    shop = AppServer(create_shop_app(settings), port=shop_port)
+    stack = DemoStack(collector, stripe_server.start(), shop.start(), webhook,
+                      project["client_id"], project["client_secret"], collector_db)
+    try:
+        yield stack
+    finally:
+        shop.stop()
+        stripe_server.stop()
+        stack.collector.stop()

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.browser
 
 BOOT_TIMEOUT_MS = 60_000
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOT = ROOT / "test-results" / "demo-dashboard.png"
+# Outside test-results/, which pytest-playwright empties at the start of every run.
+SCREENSHOT = ROOT / "var" / "screenshots" / "demo-dashboard.png"
 PENDING_KEY = "openpanel-pending-revenues"
 CHECKOUT_PAGES = "**/c/pay/**"
 # Time a page gets to send something it should not have sent, before the test counts.
@@ -102,7 +103,7 @@ def test_anonymous_flow_credits_utm_source(page, demo_stack):
 
 
 def test_identified_flow_links_profile_id(page, page_errors, demo_stack):
-    open_shop(page, demo_stack)
+    open_shop(page, demo_stack, "?utm_source=partner")
     profile_id = sign_in(page)
     choose(page, "mug")
     page.click("#buy-identified")
@@ -115,6 +116,9 @@ def test_identified_flow_links_profile_id(page, page_errors, demo_stack):
     assert revenues[0]["properties"]["currency"].lower() == "usd"
     assert revenues[0]["profileId"] == profile_id
     assert page_errors == []
+
+    page.goto(demo_stack.collector.url("/dashboard"))
+    assert "partner" in page.text_content("body")
 
 
 def test_frontend_flow_flushes_on_success_page(page, page_errors, demo_stack):
@@ -132,6 +136,7 @@ def test_frontend_flow_flushes_on_success_page(page, page_errors, demo_stack):
     assert revenues[0]["properties"]["currency"].lower() == "usd"
     assert revenues[0]["deviceId"] == device_id
     assert pending_revenues(page) == []
+    assert page.text_content("#revenue-status").startswith("sent from this page")
     assert page_errors == []
 
 
@@ -145,6 +150,7 @@ def test_frontend_flow_reload_counts_once(page, demo_stack):
     page.wait_for_function("document.body.dataset.done === 'true'", timeout=BOOT_TIMEOUT_MS)
     time.sleep(SETTLE_S)
     assert len(demo_stack.revenues()) == 1
+    assert page.text_content("#revenue-status") == "nothing pending: it was already sent"
 
 
 def test_frontend_flow_cancel_sends_nothing(page, page_errors, demo_stack):

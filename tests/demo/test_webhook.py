@@ -73,6 +73,21 @@ def test_lost_response_retry_stores_one_revenue(demo_stack):
     assert len(demo_stack.revenues()) == 1
 
 
+def test_collector_outage_is_retried_once(demo_stack):
+    # Long enough for the collector to come back before Stripe's second attempt.
+    demo_stack.webhook.retry_base_delay_s = 3.0
+    demo_stack.collector.stop()
+    buy(demo_stack)
+    first = httpx.get(demo_stack.stripe.url("/_mock/deliveries"),
+                      headers={"Authorization": f"Bearer {STRIPE_API_KEY}"}).json()["data"]
+    assert [attempt["status"] for attempt in first] == [500]
+
+    demo_stack.restart_collector()
+    deliveries = demo_stack.wait_for_deliveries()
+    assert [attempt["status"] for attempt in deliveries] == [500, 200]
+    assert len(demo_stack.revenues()) == 1
+
+
 def test_replayed_delivery_stores_no_second_revenue(demo_stack):
     buy(demo_stack)
     event_id = demo_stack.wait_for_deliveries()[0]["event_id"]

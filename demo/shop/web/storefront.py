@@ -44,8 +44,11 @@ async def post_json(path, body):
 
 async def start_checkout(flow, **extra):
     """Create a Checkout Session for the selected product and return its payment URL."""
-    body = {"product_id": selected_product()["id"], "flow": flow, **extra}
-    data = await post_json("/api/checkout", body)
+    product_id = selected_product()["id"]
+    data = await post_json("/api/checkout", {"product_id": product_id, "flow": flow, **extra})
+    # Sent after identify() in the signed-in flow, so the visit is linked to the profile
+    # and the profile's revenue is credited to the visit's source.
+    op.track("checkout_started", {"flow": flow, "product_id": product_id})
     return data["url"]
 
 
@@ -128,13 +131,13 @@ async def buy_without_identity(event):
 
 
 async def start():
-    # The page view carries the URL, so ?utm_source=... becomes the session's source.
-    op.screen_view()
     account = (await (await fetch("/api/me")).json())["account"]
     if account is not None:
         # The SDK keeps the profile id in memory only, so each page load identifies again.
         op.identify(account["profile_id"], email=account["email"], first_name=account["name"])
     show_account(account)
+    # The page view carries the URL, so ?utm_source=... becomes the session's source.
+    op.screen_view()
     element("#device-id").textContent = await op.fetch_device_id()
     for selector in (*BUY_BUTTONS, "#sign-in"):
         element(selector).disabled = False

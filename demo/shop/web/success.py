@@ -27,6 +27,18 @@ def format_amount(amount, currency):
     return f"{amount // 100}.{amount % 100:02d} {currency.upper()}"
 
 
+def describe_flush(result):
+    """Describe a FlushResult for the visitor."""
+    if result.ok and result.sent:
+        return "sent from this page (pending revenue flushed)"
+    if result.ok:
+        return "nothing pending: it was already sent"
+    if result.failed:
+        reason = result.failed[0].get("reason", "unknown reason")
+        return f"not sent yet ({reason}); kept pending and sent again when this page reloads"
+    return "being sent by another tab or an earlier load of this page"
+
+
 async def confirm_order():
     op.screen_view()
     query = window.URLSearchParams.new(window.location.search)
@@ -49,8 +61,8 @@ async def confirm_order():
     if flow != "frontend":
         element("#revenue-status").textContent = "sent by the shop's backend from the webhook"
     elif paid:
-        await op.flush_revenue()
-        element("#revenue-status").textContent = "sent from this page (pending revenue flushed)"
+        result = await op.flush_revenue()
+        element("#revenue-status").textContent = describe_flush(result)
     else:
         element("#revenue-status").textContent = "kept pending until the payment completes"
 
