@@ -17,6 +17,7 @@ import math
 import re
 import time
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -193,6 +194,10 @@ class Collector:
         self.by_client_id = {project.client_id: project for project in projects}
         self.by_id = {project.id: project for project in projects}
         self.duplicates = DuplicateGuard()
+        # Ingestion writes are serial in SQLite anyway; one thread runs them all
+        # so that concurrent requests queue here instead of contending for the
+        # store's lock from many threads.
+        self.ingest_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
         self.rejections = RejectionLog()
 
     # Authentication
@@ -330,7 +335,10 @@ class Collector:
         """Run the handler for one payload type; return (status, JSON content)."""
         handler = getattr(self, f"handle_{kind}")
         try:
-            content = await run_in_threadpool(handler, request, caller, payload)
+            loop = asyncio.get_running_loop()
+            content = await loop.run_in_executor(
+                self.ingest_executor, handler, request, caller, payload
+            )
         except Rejection as rejection:
             self.rejections.record(request, caller.client_id, rejection)
             return rejection.status, error_content(rejection.status, rejection.message)
@@ -632,6 +640,7 @@ def create_app(
         try:
             yield
         finally:
+            collector.ingest_executor.shutdown(wait=True)
             store.close()
             logger.info("collector stopped")
 
