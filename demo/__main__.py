@@ -36,6 +36,8 @@ class Service:
     command: list[str]
     url: str
     env: dict[str, str]
+    # A path that answers once the service is ready to take requests.
+    ready_path: str = "/"
     process: subprocess.Popen | None = None
 
 
@@ -84,7 +86,7 @@ def build_services(options: argparse.Namespace) -> list[Service]:
                 [python, "-m", "demo.collector", "--host", host,
                  "--port", str(options.collector_port), "--db", str(options.db),
                  "--projects", str(PROJECTS_FILE)],
-                collector_url, base_env),
+                collector_url, base_env, ready_path="/healthcheck"),
         Service("mock Stripe", stripe_command, stripe_url, base_env),
         Service("shop",
                 [python, "-m", "demo.shop", "--host", host, "--port", str(options.shop_port),
@@ -95,7 +97,7 @@ def build_services(options: argparse.Namespace) -> list[Service]:
 
 def is_answering(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url + "/", timeout=1):
+        with urllib.request.urlopen(url, timeout=1):
             return True
     except urllib.error.HTTPError:
         # Any HTTP status means the server is up.
@@ -113,7 +115,7 @@ def wait_until_answering(services: list[Service], stop: threading.Event) -> bool
                 log(f"{service.name} exited during start-up with code "
                     f"{service.process.returncode}; see its output above")
                 return False
-            if is_answering(service.url):
+            if is_answering(service.url + service.ready_path):
                 pending.remove(service)
         if time.monotonic() > deadline:
             names = ", ".join(service.name for service in pending)
@@ -142,8 +144,7 @@ def print_urls(services: dict[str, Service]) -> None:
     shop = services["shop"].url
     collector = services["collector"].url
     log(f"shop:        {shop}/   (try {shop}/?utm_source=newsletter)")
-    log(f"collector:   {collector}/")
-    log(f"dashboard:   {collector}/dashboard")
+    log(f"dashboard:   {collector}/dashboard   (collector API at {collector})")
     log(f"mock Stripe: {services['mock Stripe'].url}/")
     log("press Ctrl-C to stop")
 

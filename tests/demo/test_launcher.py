@@ -71,8 +71,12 @@ def wait_for_line(output: list[str], process, text: str) -> None:
         time.sleep(0.1)
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
-def test_launcher_starts_and_stops_three_services(launcher):
+LINUX_ONLY = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+
+
+@LINUX_ONLY
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_launcher_starts_and_stops_three_services(launcher, signum):
     process, ports, output = launcher
     wait_for_line(output, process, READY_LINE)
     urls = {
@@ -87,10 +91,23 @@ def test_launcher_starts_and_stops_three_services(launcher):
     children = child_pids(process.pid)
     assert len(children) == 3
 
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signum)
     assert process.wait(timeout=STOP_TIMEOUT_S) == 0
     for pid in children:
         assert not is_running(pid), f"service process {pid} still runs"
     for url in urls.values():
         with pytest.raises(httpx.ConnectError):
             httpx.get(url)
+
+
+@LINUX_ONLY
+def test_launcher_stops_all_when_one_dies(launcher):
+    process, _ports, output = launcher
+    wait_for_line(output, process, READY_LINE)
+    children = child_pids(process.pid)
+    os.kill(children[0], signal.SIGKILL)
+
+    assert process.wait(timeout=STOP_TIMEOUT_S) == 1
+    for pid in children:
+        assert not is_running(pid), f"service process {pid} still runs"
+    assert "stopping the others" in "".join(output)
