@@ -36,7 +36,7 @@ class Service:
     command: list[str]
     url: str
     env: dict[str, str]
-    # A path that answers once the service is ready to take requests.
+    # A path that responds once the service is ready to take requests.
     ready_path: str = "/"
     process: subprocess.Popen | None = None
 

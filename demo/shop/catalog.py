@@ -10,7 +10,7 @@ class Product:
     id: str
     name: str
     description: str
-    # Minor units: cents for USD; JPY has no minor unit, so 1500 is 1500 yen.
+    # Minor units: cents for USD. JPY has no minor unit, so 1500 is 1500 yen.
     unit_amount: int
     currency: str
 

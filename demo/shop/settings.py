@@ -27,9 +27,10 @@ class ShopSettings:
     openpanel_client_secret: str
     # The collector as the backend reaches it.
     openpanel_api_url: str
-    # The collector as visitors' browsers reach it; the same address in the demo.
+    # The collector as visitors' browsers reach it, which is the same address in the demo.
     openpanel_browser_api_url: str
-    # Key of the HMAC that signs the sign-in cookie; a new one per start unless set.
+    # Key of the HMAC that signs the sign-in cookie. Without SHOP_COOKIE_KEY, each start
+    # makes a new one, which signs every visitor out.
     cookie_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     # PyScript, its runtimes and op_browser.zip, as `python3 build.py build` writes them.
     static_dir: Path = ROOT / "build" / "static"

@@ -48,7 +48,7 @@ async def handle_webhook(request: Request) -> Response:
     try:
         await track_revenue(request.app.state.openpanel, event)
     except Exception as error:
-        # A non-2xx makes Stripe retry later; the idempotency key keeps the retry from
+        # A non-2xx makes Stripe retry later. The idempotency key keeps the retry from
         # counting twice if this attempt did reach the collector.
         logger.error("event %s (%s): sending the revenue failed: %s", event.id, event.type, error)
         return JSONResponse({"error": "revenue not recorded; retry later"}, status_code=500)
@@ -65,7 +65,7 @@ def frontend_tracked(event) -> bool:
 
 
 async def track_revenue(openpanel, event) -> None:
-    """Send the revenue of a paid checkout event; other event types send nothing."""
+    """Send the revenue of a paid checkout event. Other event types send nothing."""
     handle = revenue_from_checkout_event(openpanel, event)
     if handle is None:
         logger.info("event %s of type %s carries no revenue", event.id, event.type)

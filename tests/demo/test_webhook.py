@@ -172,6 +172,14 @@ def test_aggregate_purchase_has_no_identity(demo_stack):
     assert revenues[0]["properties"]["__idempotencyKey"] == session_id
 
 
+@pytest.mark.parametrize("path", ["/", "/success?session_id=cs_x&flow=frontend", "/cancel"])
+def test_pages_do_not_contain_client_secret(demo_stack, path):
+    page = httpx.get(demo_stack.shop.url(path))
+    assert page.status_code == 200
+    assert demo_stack.client_id in page.text
+    assert demo_stack.client_secret not in page.text
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [

@@ -118,7 +118,7 @@ async def buy_signed_in(event):
 async def buy_with_frontend_tracking(event):
     product = selected_product()
     url = await start_checkout("frontend")
-    # The success page flushes this entry from sessionStorage; the cancel page clears it.
+    # The success page flushes this entry from sessionStorage, and the cancel page clears it.
     op.pending_revenue(product["unit_amount"], {"currency": product["currency"].upper(),
                                                 "product_id": product["id"]})
     go_to(url)
