@@ -10,6 +10,13 @@ is detected once below, by feature:
 - Their JS exceptions carry the JavaScript error name differently.
 - Dicts cross the bridge differently, so every dict goes over as JSON text
   and is parsed by ``JSON.parse`` on the JavaScript side.
+- On MicroPython 1.28 a JavaScript exception thrown by a synchronous call or
+  property read cannot be caught in Python: it ends the whole script. Web
+  Storage throws in ordinary situations (private mode, full quota, storage
+  blocked), so every storage call goes through a small JavaScript function
+  that catches and returns JSON text. fetch never throws synchronously; its
+  failures arrive as rejected promises, which both interpreters raise as
+  catchable exceptions on ``await``.
 """
 
 import asyncio
@@ -31,6 +38,33 @@ _HAS_TIMEOUT_SIGNAL = hasattr(js, "AbortSignal") and hasattr(js.AbortSignal, "ti
 _HAS_DOCUMENT = hasattr(js, "document")
 
 
+# Built with Function(), as PyScript's own core does, so it needs no
+# Content-Security-Policy permission that PyScript does not already need.
+_STORAGE_CALL = js.Function.new(
+    "area", "action", "key", "value",
+    """
+    try {
+        const storage = window[area];
+        if (action === "get") {
+            return JSON.stringify({ok: true, value: storage.getItem(key)});
+        }
+        if (action === "set") {
+            storage.setItem(key, value);
+        } else {
+            storage.removeItem(key);
+        }
+        return JSON.stringify({ok: true, value: null});
+    } catch (error) {
+        return JSON.stringify({ok: false, error: String(error)});
+    }
+    """,
+)
+
+
+class StorageError(Exception):
+    """A Web Storage call that threw in the browser."""
+
+
 def _text_or_none(value):
     return value if isinstance(value, str) else None
 
@@ -45,23 +79,25 @@ def describe_js_error(error):
 
 
 class WebStorage:
-    """``sessionStorage`` or ``localStorage``; every call may raise, as in the browser."""
+    """``sessionStorage`` or ``localStorage``; every call may raise StorageError."""
 
     def __init__(self, name):
         self._name = name
 
-    def _area(self):
-        # Reading the property itself throws in sandboxed frames.
-        return getattr(js.window, self._name)
+    def _call(self, action, key, value=None):
+        outcome = json.loads(_STORAGE_CALL(self._name, action, key, value))
+        if not outcome["ok"]:
+            raise StorageError(self._name + "." + action + "Item failed: " + outcome["error"])
+        return outcome["value"]
 
     def get_item(self, key):
-        return _text_or_none(self._area().getItem(key))
+        return _text_or_none(self._call("get", key))
 
     def set_item(self, key, value):
-        self._area().setItem(key, value)
+        self._call("set", key, value)
 
     def remove_item(self, key):
-        self._area().removeItem(key)
+        self._call("remove", key)
 
 
 class _NoLock:

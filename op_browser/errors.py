@@ -9,7 +9,7 @@ class SendError(Exception):
     """
 
     def __init__(self, reason, status=None, event=None):
-        Exception.__init__(self, reason)
+        super().__init__(reason)
         self.reason = reason
         self.status = status
         self.event = event

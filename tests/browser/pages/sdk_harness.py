@@ -5,6 +5,9 @@
 #   window.opHarnessCall(id, '{"method": "track", "args": [...], "kwargs": {...}}')
 #   window.opHarnessResults[id]  -> JSON text {"ok": ..., "value"|"error"|"message"}
 #
+# The method "new_client" builds a second client with the given keyword
+# arguments (and this page's client id and api url) and returns None.
+#
 # "constants" overrides module constants, for example shorter timeouts:
 # {"client.REQUEST_TIMEOUT_S": 2}.
 import asyncio
@@ -41,10 +44,14 @@ def jsonable(value):
     return value
 
 
+def new_client(**options):
+    OpenPanel(client_id=CLIENT_ID, api_url=query.get("api"), **options)
+
+
 async def run_call(call_id, request):
     try:
-        value = getattr(op, request["method"])(*request.get("args", []),
-                                                 **request.get("kwargs", {}))
+        method = new_client if request["method"] == "new_client" else getattr(op, request["method"])
+        value = method(*request.get("args", []), **request.get("kwargs", {}))
         if hasattr(value, "done") and hasattr(value, "result"):
             value = await value
         outcome = {"ok": True, "value": jsonable(value)}
