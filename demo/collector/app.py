@@ -48,7 +48,7 @@ from .visitors import cookieless_device_id, is_backend_user_agent, parse_page_ur
 logger = logging.getLogger("demo.collector")
 
 UTC = timezone.utc
-# OpenPanel itself accepts far larger bodies; this collector stops at 1 MiB.
+# OpenPanel accepts bodies up to 500 MiB, but this collector stops at 1 MiB.
 MAX_BODY_BYTES = 1_048_576
 # OpenPanel drops a byte-identical payload from the same IP and origin within this window.
 DUPLICATE_WINDOW_S = 0.100
@@ -66,7 +66,7 @@ DATE_ONLY_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class Rejection(Exception):
-    """A request answered with an error status; `message` goes to the caller and the log."""
+    """A rejected request: its HTTP status and the message sent to the caller and the log."""
 
     def __init__(self, status: int, message: str):
         super().__init__(message)
@@ -128,7 +128,7 @@ class RejectionLog:
 
 
 class DuplicateGuard:
-    """Answer a byte-identical request that arrives within the window with the first one's response.
+    """Give a byte-identical request that arrives within the window the first one's response.
 
     A later copy waits for the first copy's outcome instead of being stored,
     so the caller sees the same status and ids either way.
@@ -156,7 +156,7 @@ class DuplicateGuard:
 class ScopedCors:
     """Apply OpenPanel's CORS rules to /track and /export: any origin, preflight cached a week.
 
-    The per-project origin allowlist is enforced by the handlers, which answer 401.
+    The handlers enforce the per-project origin allowlist and return 401 for other origins.
     """
 
     def __init__(self, app: ASGIApp):
@@ -194,9 +194,9 @@ class Collector:
         self.by_client_id = {project.client_id: project for project in projects}
         self.by_id = {project.id: project for project in projects}
         self.duplicates = DuplicateGuard()
-        # Ingestion writes are serial in SQLite anyway; one thread runs them all
-        # so that concurrent requests queue here instead of contending for the
-        # store's lock from many threads.
+        # SQLite runs one write at a time anyway. One thread runs all ingestion,
+        # so concurrent requests wait in this queue instead of contending for
+        # the store's lock from many threads.
         self.ingest_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
         self.rejections = RejectionLog()
 
@@ -231,7 +231,11 @@ class Collector:
                 "unsafe revenue tracking",
             )
         if not used_secret and not project.origin_allowed(request.headers.get("origin")):
-            raise Rejection(401, "origin not allowed for this project and no client secret given")
+            raise Rejection(
+                401,
+                "origin not allowed for this project: add it to allowed_origins "
+                "or send the client secret",
+            )
         return Caller(project, client_id, used_secret)
 
     def authenticate_export(self, request: Request) -> Project:
@@ -332,7 +336,7 @@ class Collector:
     async def dispatch(
         self, request: Request, caller: Caller, kind: str, payload: dict[str, Any]
     ) -> tuple[int, dict[str, Any]]:
-        """Run the handler for one payload type; return (status, JSON content)."""
+        """Run the handler for one payload type and return (status, JSON content)."""
         handler = getattr(self, f"handle_{kind}")
         try:
             loop = asyncio.get_running_loop()
@@ -466,11 +470,11 @@ class Collector:
                 "message": message,
             }
         else:
-            which = "current" if live[0] == candidates[0] else "previous"
+            salt_day = "current" if live[0] == candidates[0] else "previous"
             content = {
                 "deviceId": live[0],
                 "sessionId": live[1],
-                "message": f"{which} session exists for this device id",
+                "message": f"{salt_day} session exists for this device id",
             }
         return JSONResponse(content)
 
@@ -591,7 +595,7 @@ def _integer(text: str | None, name: str, default: int) -> int:
 
 
 def _bound(text: str | None, name: str, *, end: bool) -> str | None:
-    """Turn `start`/`end` into an inclusive bound; a bare date covers that whole day."""
+    """Turn `start` or `end` into an inclusive bound, where a bare date covers the whole UTC day."""
     if not text:
         return None
     if DATE_ONLY_PATTERN.match(text):

@@ -252,12 +252,15 @@ def _latest_section(rows: Sequence[RevenueRow]) -> str:
         return f'<section id="latest"><h2>Latest revenue events</h2>{NO_REVENUE}</section>'
     lines = []
     for row in rows[:LATEST_ROWS]:
-        shown = {key: value for key, value in row.properties.items() if key != "__revenue"}
+        visible_properties = {
+            key: value for key, value in row.properties.items() if key != "__revenue"
+        }
+        properties_text = json.dumps(visible_properties, ensure_ascii=False)
         lines.append(
             f'<tr data-event-id="{escape(row.event_id)}"><td>{escape(row.created_at)}</td>'
             f'<td class="amount">{escape(format_money(row.amount, row.currency))}</td>'
             f"<td>{escape(row.source)}</td><td>{escape(row.device_id)}</td><td>{escape(row.profile_id)}</td>"
-            f'<td class="properties">{escape(json.dumps(shown, ensure_ascii=False))}</td></tr>'
+            f'<td class="properties">{escape(properties_text)}</td></tr>'
         )
     return (
         f'<section id="latest"><h2>Latest revenue events</h2><table><thead><tr><th>Time (UTC)</th>'

@@ -4,7 +4,7 @@
     kind, payload = validate_body(body)   # raises PayloadError (400)
 
 OpenPanel validates with zod schemas; the rules below are the same ones,
-written out by hand. Where this collector is stricter, the docstring says so.
+written out by hand. Docstrings mark the places where this collector is stricter.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ MAX_EVENT_NAME_CHARS = 80
 MAX_DEVICE_ID_CHARS = 64
 # Not an OpenPanel rule: idempotency keys are this collector's extension.
 MAX_IDEMPOTENCY_KEY_CHARS = 256
-# Larger integers lose precision in JavaScript, so no SDK can send them exactly.
+# JavaScript numbers lose precision above this, so a JavaScript SDK cannot send more exactly.
 MAX_SAFE_INTEGER = 2**53 - 1
 MAX_REPLAY_PAYLOAD_CHARS = 2 * 1_048_576
 
@@ -50,7 +50,7 @@ ISO_DATETIME_PATTERN = re.compile(
 
 
 class PayloadError(ValueError):
-    """A request body that OpenPanel would answer with 400 Bad Request."""
+    """A request body that OpenPanel rejects with 400 Bad Request."""
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
@@ -78,7 +78,7 @@ def validate_body(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     kind = body.get("type")
     if kind not in PAYLOAD_TYPES:
         raise PayloadError(
-            f"unknown payload type {kind!r}; expected one of {', '.join(PAYLOAD_TYPES)}"
+            f"unknown payload type {kind!r}, expected one of {', '.join(PAYLOAD_TYPES)}"
         )
     payload = body.get("payload")
     if not isinstance(payload, dict):
@@ -140,9 +140,7 @@ def validate_track(payload: dict) -> None:
     _require_string(payload, "name")
     name = payload["name"]
     if name in RESERVED_EVENT_NAMES:
-        raise PayloadError(
-            f"event name {name!r} is reserved; do not send session_start or session_end"
-        )
+        raise PayloadError(f"event name {name!r} is reserved for the server: use another name")
     if len(name) > MAX_EVENT_NAME_CHARS or "\n" in name or "\r" in name:
         raise PayloadError(
             f"event name must be at most {MAX_EVENT_NAME_CHARS} characters without line breaks, "
@@ -162,7 +160,7 @@ def revenue_amount(properties: dict) -> int | None:
 
     Floats with an integral value are accepted because JSON cannot tell 5.0
     from 5 and OpenPanel checks with JavaScript's Number.isInteger. Amounts
-    above 2**53 - 1 are rejected; OpenPanel would accept them.
+    above 2**53 - 1 are rejected, although OpenPanel accepts them.
     """
     value = properties.get("__revenue")
     if value is None:
@@ -270,7 +268,7 @@ def validate_group(payload: dict) -> None:
 
 def validate_assign_group(payload: dict) -> None:
     if "groupIds" not in payload:
-        raise PayloadError("payload.groupIds is required")
+        raise PayloadError("payload.groupIds is missing: send a list of group ids")
     _require_string_list(payload, "groupIds", nullable=False)
     _require_profile_id(payload, optional=True)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 try:
     import tomllib
-except ModuleNotFoundError:  # Python 3.10 has no tomllib; the demo extra installs tomli.
+except ModuleNotFoundError:  # Python 3.10 has no tomllib, so the demo extra installs tomli for it.
     import tomli as tomllib
 
 # OpenPanel's ingestion API accepts client ids of this form (lowercase hex only).
@@ -103,7 +103,9 @@ def project_from_mapping(entry: Mapping[str, Any], position: int = 0) -> Project
         raise ProjectConfigError(f"{label} must be a table, got {type(entry).__name__}")
     unknown = sorted(set(entry) - KNOWN_KEYS)
     if unknown:
-        raise ProjectConfigError(f"{label} has unknown keys {unknown}; known: {sorted(KNOWN_KEYS)}")
+        raise ProjectConfigError(
+            f"{label} has unknown keys {unknown}, expected some of {sorted(KNOWN_KEYS)}"
+        )
 
     client_id = entry.get("client_id")
     if not isinstance(client_id, str) or not CLIENT_ID_PATTERN.match(client_id):
@@ -151,7 +153,7 @@ def project_from_mapping(entry: Mapping[str, Any], position: int = 0) -> Project
 
 
 def build_projects(entries: Iterable[Project | Mapping[str, Any]]) -> list[Project]:
-    """Accept Project objects or `[[projects]]`-style mappings; reject duplicate ids."""
+    """Build projects from Project objects or `[[projects]]` mappings, rejecting duplicate ids."""
     projects = [
         entry if isinstance(entry, Project) else project_from_mapping(entry, position)
         for position, entry in enumerate(entries)

@@ -138,7 +138,7 @@ class ProfileNotFoundError(LookupError):
 
 
 class PropertyNotNumberError(ValueError):
-    """increment or decrement named a profile property that holds no number."""
+    """increment or decrement named a profile property that contains no number."""
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -192,7 +192,7 @@ class Visit:
 
 @dataclass(frozen=True)
 class EventQuery:
-    """Filters of `GET /export/events`; times are inclusive bounds in stored format."""
+    """Filters of `GET /export/events`. Times are inclusive bounds in the stored format."""
 
     project_id: str
     names: tuple[str, ...] = ()
@@ -390,7 +390,7 @@ class Store:
     # Profiles, groups, replays
 
     def upsert_profile(self, project_id: str, payload: dict[str, Any], now: datetime) -> None:
-        """Create or update a profile; given fields replace stored ones, properties merge."""
+        """Create or update a profile: given fields replace stored ones, properties are merged."""
         profile_id = str(payload["profileId"])
         timestamp = format_timestamp(now)
         with self._transaction() as connection:
@@ -773,7 +773,7 @@ def _write_profile(
 
 
 def _parse_int_like_javascript(value: Any) -> int | None:
-    """Read a value as JavaScript's parseInt(String(value), 10) does; None stands for NaN."""
+    """Read a value as JavaScript's parseInt(String(value), 10) does, with None for NaN."""
     if value is None:
         return 0
     if isinstance(value, bool):

@@ -18,7 +18,7 @@ UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content
 # is a backend, as in OpenPanel's user-agent parser.
 SINGLE_PRODUCT_USER_AGENT = re.compile(r"^[^/]+/[\d.]+$")
 
-# Display names for common referrers; other hosts are shown as their host name.
+# Display names for common referrers. Other referrers are shown by their host name.
 KNOWN_REFERRERS = {
     "google.com": ("Google", "search"),
     "bing.com": ("Bing", "search"),
@@ -80,7 +80,7 @@ def parse_page_url(url: object) -> PageUrl:
 
 @dataclass(frozen=True)
 class TrafficSource:
-    """Where a visit came from: the first-touch data a session keeps."""
+    """Traffic source of a visit: the first-touch data a session keeps."""
 
     referrer: str = ""
     referrer_name: str = ""
@@ -109,7 +109,7 @@ def traffic_source(path: object, referrer: object) -> TrafficSource:
 
     A referrer on the page's own host is ignored, as OpenPanel does, so moving
     between pages of the shop does not count as a source. A `ref` query
-    parameter stands in for `utm_source` when that is missing.
+    parameter replaces a missing `utm_source`.
     """
     page = parse_page_url(path)
     utm = {key: page.query[key] for key in UTM_KEYS if page.query.get(key)}

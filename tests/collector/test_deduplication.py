@@ -17,7 +17,7 @@ def revenue(key, amount=1999, **properties):
     }
 
 
-def test_revenue_with_stored_key_is_200_and_not_stored_again(collector):
+def test_repeated_revenue_key_not_stored(collector):
     first = collector.track("track", revenue("cs_test_1"))
     time.sleep(0.15)
     second = collector.track("track", revenue("cs_test_1"))

@@ -27,7 +27,7 @@ RESULTS = ROOT / "build" / "benchmarks" / "collector_ingestion.json"
 DURATION_S = float(os.environ.get("COLLECTOR_LOAD_SECONDS", "10"))
 CLIENTS = int(os.environ.get("COLLECTOR_LOAD_CLIENTS", "32"))
 REQUEST_TIMEOUT_S = 30.0
-# Every REVENUE_EVERY-th request is a revenue; every RETRY_EVERY-th revenue is
+# Every REVENUE_EVERY-th request is a revenue. Every RETRY_EVERY-th revenue is
 # sent a second time with the same idempotency key, as a retrying webhook would.
 REVENUE_EVERY = 5
 RETRY_EVERY = 4
@@ -118,7 +118,7 @@ def test_collector_ingestion_under_load(tmp_path):
         "failures": len(tally.failures),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "python": platform.python_version(),
-        # Other processes share the CPUs; the 1-minute load average shows how busy they were.
+        # Other processes share the CPUs, and the 1-minute load average shows how busy they were.
         "load_average_1min_after": round(os.getloadavg()[0], 2),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

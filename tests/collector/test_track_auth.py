@@ -121,21 +121,21 @@ def revenue_body(amount=1999):
     return {"type": "track", "payload": {"name": "revenue", "properties": {"__revenue": amount}}}
 
 
-def test_revenue_without_secret_is_401_when_unsafe_revenue_is_off(strict):
+def test_secretless_revenue_rejected_when_unsafe_off(strict):
     response = post(strict, strict.headers(origin="https://shop.example"), revenue_body())
     assert response.status_code == 401
     assert "revenue tracking requires the client secret" in response.json()["message"]
     assert strict.count_rows() == 0
 
 
-def test_revenue_with_secret_is_200_when_unsafe_revenue_is_off(strict):
+def test_revenue_with_secret_when_unsafe_off(strict):
     headers = strict.headers(secret=True, origin=None, user_agent="python-httpx/0.28.1")
     response = post(strict, headers, revenue_body())
     assert response.status_code == 200
     assert strict.count_rows() == 1
 
 
-def test_revenue_without_secret_is_200_when_unsafe_revenue_is_on(collector):
+def test_secretless_revenue_when_unsafe_on(collector):
     response = post(collector, collector.headers(), revenue_body())
     assert response.status_code == 200
     assert collector.count_rows() == 1

@@ -118,7 +118,7 @@ class CollectorServer:
 
     def _start_thread(self) -> None:
         app = create_app(self.db_path, self.projects_path)
-        # log_config=None leaves logging to pytest, so caplog sees the collector's lines.
+        # log_config=None leaves logging to pytest, so caplog captures the collector's lines.
         config = uvicorn.Config(app, host=HOST, port=self.port, log_config=None, lifespan="on")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
@@ -269,7 +269,7 @@ class CollectorServer:
     def wait_for_events(
         self, count: int, timeout_s: float = 10.0, **params: Any
     ) -> list[dict[str, Any]]:
-        """Poll the export API until at least `count` matching events are stored."""
+        """Poll the export API until `count` matching events are stored or `timeout_s` passes."""
         deadline = time.monotonic() + timeout_s
         while True:
             events = self.export_events(**params)
