@@ -110,14 +110,22 @@ def test_concurrent_revenues_with_same_key_store_one_row(collector):
 
 
 def test_identical_payload_within_100_ms_is_dropped(collector):
-    body = json.dumps({"type": "track", "payload": {"name": "click"}})
     headers = collector.headers()
-    first = collector.http.post("/track", content=body, headers=headers)
-    second = collector.http.post("/track", content=body, headers=headers)
+    # A busy machine can delay the second request past the window, so try a
+    # few fresh bodies and judge only a pair sent inside it.
+    for attempt in range(5):
+        payload = {"name": "click", "properties": {"attempt": attempt}}
+        body = json.dumps({"type": "track", "payload": payload})
+        started = time.monotonic()
+        first = collector.http.post("/track", content=body, headers=headers)
+        second = collector.http.post("/track", content=body, headers=headers)
+        if time.monotonic() - started < 0.08:
+            break
+    stored = collector.export_events(event="click")
     assert first.status_code == 200
     assert second.status_code == 200
     assert second.json() == first.json()
-    assert collector.count_rows() == 1
+    assert [event["properties"]["attempt"] for event in stored].count(attempt) == 1
 
 
 def test_identical_payload_after_window_is_stored(collector):
@@ -155,9 +163,8 @@ def test_identical_backend_payloads_without_origin_are_stored(collector):
     assert collector.count_rows() == 2
 
 
-def test_concurrent_identical_payloads_store_one_row(collector):
-    copies = 5
-    body = json.dumps({"type": "track", "payload": {"name": "double_click"}})
+def send_copies_at_once(collector, body, copies):
+    """Post `copies` identical bodies from parallel threads; return responses and seconds taken."""
     headers = collector.headers()
     barrier = threading.Barrier(copies)
     responses = []
@@ -167,10 +174,24 @@ def test_concurrent_identical_payloads_store_one_row(collector):
         responses.append(collector.http.post("/track", content=body, headers=headers))
 
     threads = [threading.Thread(target=send) for _ in range(copies)]
+    started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return responses, time.monotonic() - started
+
+
+def test_concurrent_identical_payloads_store_one_row(collector):
+    copies = 5
+    # As above, judge only a burst that fitted inside the 100 ms window.
+    for attempt in range(5):
+        payload = {"name": "double_click", "properties": {"attempt": attempt}}
+        body = json.dumps({"type": "track", "payload": payload})
+        responses, elapsed_s = send_copies_at_once(collector, body, copies)
+        if elapsed_s < 0.08:
+            break
+    stored = collector.export_events(event="double_click")
     assert [response.status_code for response in responses] == [200] * copies
     assert len({response.text for response in responses}) == 1
-    assert collector.count_rows() == 1
+    assert [event["properties"]["attempt"] for event in stored].count(attempt) == 1
