@@ -48,20 +48,35 @@ def new_client(**options):
     OpenPanel(client_id=CLIENT_ID, api_url=query.get("api"), **options)
 
 
-async def run_call(call_id, request):
-    try:
-        method = new_client if request["method"] == "new_client" else getattr(op, request["method"])
-        value = method(*request.get("args", []), **request.get("kwargs", {}))
-        if hasattr(value, "done") and hasattr(value, "result"):
-            value = await value
-        outcome = {"ok": True, "value": jsonable(value)}
-    except Exception as error:
-        outcome = {"ok": False, "error": type(error).__name__, "message": str(error)}
+def report(call_id, outcome):
     js.window.opHarnessDone(call_id, json.dumps(outcome))
 
 
+def failure(error):
+    return {"ok": False, "error": type(error).__name__, "message": str(error)}
+
+
+async def finish_call(call_id, handle):
+    try:
+        report(call_id, {"ok": True, "value": jsonable(await handle)})
+    except Exception as error:
+        report(call_id, failure(error))
+
+
 def call(call_id, request_json):
-    spawn(run_call(call_id, json.loads(request_json)))
+    # The method runs now, inside the JavaScript call, as it would in a click
+    # handler; only waiting for a returned handle happens later.
+    request = json.loads(request_json)
+    try:
+        method = new_client if request["method"] == "new_client" else getattr(op, request["method"])
+        value = method(*request.get("args", []), **request.get("kwargs", {}))
+    except Exception as error:
+        report(call_id, failure(error))
+        return
+    if hasattr(value, "done") and hasattr(value, "result"):
+        spawn(finish_call(call_id, value))
+    else:
+        report(call_id, {"ok": True, "value": jsonable(value)})
 
 
 js.window.opHarnessCall = ffi.create_proxy(call)
