@@ -14,9 +14,9 @@ is detected once below, by feature:
   property read cannot be caught in Python: it ends the whole script. Web
   Storage throws in ordinary situations (private mode, full quota, storage
   blocked), so every storage call goes through a small JavaScript function
-  that catches and returns JSON text. fetch never throws synchronously; its
-  failures arrive as rejected promises, which both interpreters raise as
-  catchable exceptions on ``await``.
+  that catches and returns JSON text. The Fetch standard has fetch() report
+  failures by rejecting its promise, and both interpreters raise a rejected
+  promise as a catchable exception on ``await``.
 """
 
 import asyncio
@@ -112,7 +112,7 @@ class _NoLock:
 class BrowserHandle:
     """The awaitable that a sending call returns in a browser.
 
-    ``await handle`` returns the server's answer or raises SendError. A
+    ``await handle`` returns the server's response body or raises SendError. A
     browser cannot block, so result() only works once done() is True.
     """
 

@@ -1,7 +1,7 @@
 """The OpenPanel client: the public API, on top of the interpreter-neutral core.
 
 Every method that sends starts its request before it returns and returns a
-handle: ``await handle`` gives the server's answer, or raises SendError once
+handle: ``await handle`` returns the server's response body, or raises SendError once
 the retries are used up (the give-up is logged either way). Nothing has to
 await a handle for its request to go out.
 """
@@ -189,7 +189,7 @@ class OpenPanel:
         """Return the device id events carry, or "" if there is none yet.
 
         In a browser that is the id kept in ``device_id_storage``; on CPython,
-        which has no visitor, it is the id of the last server answer.
+        which has no visitor, it is the ``deviceId`` of the last server response.
         """
         return self._event_device_id() or self._server_device_id
 
@@ -197,7 +197,7 @@ class OpenPanel:
         """Return a handle whose result is the device id to put in checkout metadata.
 
         Without ``device_id_from_server`` no request is made. With it, the
-        first call asks ``GET {api_url}/track/device-id`` and keeps the answer.
+        first call requests ``GET {api_url}/track/device-id`` and stores its ``deviceId``.
         """
         known = self._event_device_id()
         if known is not None or not self._device_id_from_server:
@@ -213,10 +213,11 @@ class OpenPanel:
         return self._platform.spawn(self._receive_device_id(start_attempt, first))
 
     async def _receive_device_id(self, start_attempt, first):
-        answer = await send_with_retries(start_attempt, "GET /track/device-id", self._log, first)
-        device_id = answer.get("deviceId")
+        response = await send_with_retries(start_attempt, "GET /track/device-id", self._log,
+                                           first)
+        device_id = response.get("deviceId")
         if not isinstance(device_id, str) or not device_id.strip():
-            raise SendError("GET /track/device-id returned no deviceId: " + repr(answer))
+            raise SendError("GET /track/device-id returned no deviceId: " + repr(response))
         device_id = check_device_id(device_id, "the server's deviceId")
         if self._platform.is_browser:
             self._device_id = device_id
@@ -243,11 +244,11 @@ class OpenPanel:
         return self._finish_post(start_attempt, first, label, before_retry)
 
     async def _finish_post(self, start_attempt, first, label, before_retry):
-        answer = await send_with_retries(start_attempt, label, self._log, first, before_retry)
-        device_id = answer.get("deviceId")
+        response = await send_with_retries(start_attempt, label, self._log, first, before_retry)
+        device_id = response.get("deviceId")
         if isinstance(device_id, str):
             self._server_device_id = device_id
-        return answer
+        return response
 
     def _submit(self, message, label):
         """Filter, hold or send one message; return its handle."""

@@ -3,9 +3,9 @@
 Requests run on one daemon thread per process that owns an asyncio loop and
 an ``httpx.AsyncClient``, so the same client works from sync code (a Flask or
 Django view calls ``handle.result()``) and from async code (a Starlette or
-FastAPI handler does ``await handle``), and a call nobody waits for still
-goes out. At exit, unfinished requests get ``EXIT_WAIT_S`` to complete, and
-any that do not are logged.
+FastAPI handler does ``await handle``), and a call whose handle is never
+awaited still goes out. At exit, unfinished requests get ``EXIT_WAIT_S`` to
+complete, and any that do not are logged.
 """
 
 import asyncio
@@ -104,9 +104,9 @@ def _copy_outcome(source, target):
 class ServerHandle:
     """The handle that a sending call returns on CPython.
 
-    ``handle.result(timeout=None)`` blocks until the answer (for sync code);
+    ``handle.result(timeout=None)`` blocks until the send finishes (for sync code);
     ``await handle`` waits without blocking the caller's event loop. Both
-    return the server's answer or raise SendError.
+    return the server's response body or raise SendError.
     """
 
     def __init__(self):

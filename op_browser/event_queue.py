@@ -7,7 +7,7 @@ MAX_QUEUED_SENDS = 1000
 
 
 class QueuedSend:
-    """One held send: ``start()`` sends it; ``drop(reason)`` tells its handle it never will."""
+    """One held send: ``start()`` sends it, and ``drop(reason)`` fails its handle."""
 
     def __init__(self, label, start, drop, is_revenue):
         self.label = label

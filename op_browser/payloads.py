@@ -58,7 +58,7 @@ def revenue_properties(amount, properties, device_id, idempotency_key):
 
 
 def identify_message(profile_id, traits, properties):
-    """Return an ``identify`` message; ``traits`` holds email, firstName, lastName, avatar."""
+    """Return an ``identify`` message; ``traits`` maps email, firstName, lastName, avatar."""
     payload = {"profileId": profile_id}
     for key in ("firstName", "lastName", "email", "avatar"):
         if traits.get(key) is not None:

@@ -5,11 +5,12 @@ array of ``{"amount", "properties"}``, so pages using either SDK share it.
 Each entry carries its idempotency key inside ``properties``, so whichever SDK
 sends it, the server can recognise a repeat.
 
-A flush first takes a lease on the entries it sends, in a second storage key,
-so an overlapping flush in the same page (a double click) or in a page that
-inherited this storage (a reload, a duplicated tab) skips them. Leases expire,
-because the page holding one may be gone: an entry whose answer was lost that
-way is sent again after the lease ends, with the same idempotency key.
+A flush first takes a lease on the entries it sends, stored under a second
+key. An overlapping flush skips leased entries, whether it runs in the same
+page (a double click) or in a page that inherited this storage (a reload, a
+duplicated tab). Leases expire, because the page that took one may be gone.
+An entry whose response was lost that way is sent again after the lease ends,
+with the same idempotency key.
 
 Every read-modify-write happens inside ``lock`` and without awaiting, so in a
 browser it cannot interleave with another flush of the same page.
@@ -21,7 +22,8 @@ from .validation import check_amount
 
 PENDING_REVENUES_KEY = "openpanel-pending-revenues"
 LEASES_KEY = "op_browser-revenue-leases"
-# Where an unreadable pending-revenue value is copied before it is replaced.
+# Storage key for a copy of an unreadable pending-revenue value, made before
+# a new list replaces it.
 UNREADABLE_BACKUP_KEY = "op_browser-unreadable-pending-revenues"
 IDEMPOTENCY_PROPERTY = "__idempotencyKey"
 
@@ -252,9 +254,9 @@ class PendingRevenues:
 
 
 class FlushResult:
-    """What one flush_revenue() call did.
+    """Outcome of one flush_revenue() call.
 
-    Each list holds ``{"amount", "properties"}`` copies of stored entries:
+    Each list contains ``{"amount", "properties"}`` copies of stored entries:
 
     - ``sent``: acknowledged by the server in this flush and removed from storage.
     - ``failed``: tried in this flush and kept in storage; each also has a

@@ -6,12 +6,12 @@ to a decision and the reason that goes into the log.
 
 import random
 
-# Retries after the first attempt; the official JavaScript SDK also makes 3.
+# Retries after the first attempt; @openpanel/sdk 1.3.1 also makes 3.
 MAX_RETRIES = 3
 RETRY_BASE_DELAY_S = 0.5
 RETRY_MAX_DELAY_S = 30.0
-# A server that asks for a longer pause than this is treated as down for now:
-# a browser page is unlikely to stay open that long.
+# A server that requests a longer pause than this is treated as down for now,
+# because a browser page is unlikely to stay open that long.
 MAX_RETRY_AFTER_S = 60.0
 # Each attempt, connection set-up included, is cancelled after this long.
 REQUEST_TIMEOUT_S = 10.0
@@ -54,8 +54,8 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
 
 
 def _days_from_civil(year, month, day):
-    # Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's
-    # algorithm), written out because MicroPython has no calendar.timegm.
+    # Days since 1970-01-01 for a proleptic Gregorian date, counting years from
+    # March so leap days fall at the end. MicroPython has no calendar.timegm.
     if month <= 2:
         year -= 1
     era = year // 400
@@ -82,7 +82,7 @@ def _parse_http_date(text):
 
 
 def parse_retry_after(value, now_s):
-    """Return the seconds a ``Retry-After`` header asks for, or None if it is unreadable.
+    """Return the seconds a ``Retry-After`` header requests, or None if it is unreadable.
 
     The header is either a number of seconds or an HTTP date.
     """

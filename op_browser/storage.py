@@ -1,4 +1,4 @@
-"""Key-value storage with the Web Storage contract, and a guard that never throws.
+"""Key-value storage with the Web Storage contract, and a guard that catches every storage error.
 
 A browser's ``sessionStorage`` can throw on any call: in private mode, when
 storage is disabled, in a sandboxed frame or when the quota is full. The SDK

@@ -1,7 +1,7 @@
-"""Send one request to the OpenPanel API, retrying as the rules in ``retry`` say.
+"""Send one request to the OpenPanel API, retrying as the rules in ``retry`` decide.
 
 The platform adapters only move bytes (``post`` and ``get``); everything that
-decides what to do with an answer lives here, so the browser and CPython
+decides what to do with a response lives here, so the browser and CPython
 behave the same.
 """
 
@@ -20,12 +20,12 @@ from .retry import (
     parse_retry_after,
 )
 
-# How much of a rejected request's answer goes into the log.
-MAX_LOGGED_ANSWER_CHARS = 300
+# How much of a rejected request's response body goes into the log.
+MAX_LOGGED_BODY_CHARS = 300
 
 
 class HttpResponse:
-    """Status, body text and ``Retry-After`` header (None when absent) of one answer."""
+    """Status, body text and ``Retry-After`` header (None when absent) of one response."""
 
     def __init__(self, status, text, retry_after=None):
         self.status = status
@@ -33,27 +33,27 @@ class HttpResponse:
         self.retry_after = retry_after
 
 
-def parse_answer(text):
-    """Return the JSON object in an answer body, or an empty dict for anything else."""
+def parse_response_body(text):
+    """Return the JSON object in a response body, or an empty dict for anything else."""
     if not text:
         return {}
     try:
-        answer = json.loads(text)
+        parsed = json.loads(text)
     except ValueError:
         return {}
-    return answer if isinstance(answer, dict) else {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def server_message(text):
-    """Return the ``message`` of a JSON error answer, or the start of a body that is not JSON."""
+    """Return the ``message`` of a JSON error response, or the start of a body that is not JSON."""
     try:
-        answer = json.loads(text) if text else None
+        parsed = json.loads(text) if text else None
     except ValueError:
-        return text.strip()[:MAX_LOGGED_ANSWER_CHARS]
-    if isinstance(answer, dict):
-        message = answer.get("message") or answer.get("error")
+        return text.strip()[:MAX_LOGGED_BODY_CHARS]
+    if isinstance(parsed, dict):
+        message = parsed.get("message") or parsed.get("error")
         if isinstance(message, str):
-            return message[:MAX_LOGGED_ANSWER_CHARS]
+            return message[:MAX_LOGGED_BODY_CHARS]
     return ""
 
 
@@ -63,10 +63,10 @@ def _give_up(log, label, reason, status):
 
 
 async def send_with_retries(start_attempt, label, log, first_attempt=None, before_retry=None):
-    """Await attempts from ``start_attempt()`` until one succeeds; return the answer.
+    """Await attempts from ``start_attempt()`` until one succeeds; return its parsed body.
 
     ``start_attempt()`` returns an awaitable HttpResponse and raises nothing;
-    the awaitable raises NetworkError when no answer arrives. Pass
+    the awaitable raises NetworkError when no response arrives. Pass
     ``first_attempt`` when the first request is already on its way.
     ``before_retry(delay_s)`` runs before each pause, so a caller can extend a
     lease over the time the retry needs. Raises SendError when giving up.
@@ -84,7 +84,7 @@ async def send_with_retries(start_attempt, label, log, first_attempt=None, befor
             status = response.status
             decision, reason = classify_status(status)
             if decision == SUCCESS:
-                return parse_answer(response.text)
+                return parse_response_body(response.text)
             reason = "HTTP " + str(status) + ", " + reason
             message = server_message(response.text)
             if message:

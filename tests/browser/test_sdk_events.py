@@ -26,7 +26,7 @@ def properties_of(body):
     return body["payload"]["properties"]
 
 
-def test_track_returns_server_answer(harness, api):
+def test_track_returns_response_body(harness, api):
     harness.open(api.api_url)
     answer = harness.call("track", "add_to_cart", {"sku": "tee-01"})
     assert answer == {"deviceId": "server-device-id", "sessionId": "server-session-id"}

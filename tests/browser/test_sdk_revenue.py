@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.support.recording_server import DROP, Answer, Hang, RecordingServer
+from tests.support.recording_server import DROP, Hang, RecordingServer, Respond
 from tests.support.sdk_harness import Harness, HarnessCallError
 
 pytestmark = pytest.mark.browser
@@ -86,7 +86,7 @@ def test_flush_sends_every_pending_revenue(harness, api):
 def test_failed_flush_keeps_revenue_for_next(harness, api):
     harness.open(api.api_url, constants=FAST_RETRIES)
     key = harness.call("pending_revenue", 1999, {"currency": "USD"})
-    api.plan(*[Answer(500, {"message": "database down"})] * 4)
+    api.plan(*[Respond(500, {"message": "database down"})] * 4)
     failed = harness.call("flush_revenue")
     assert failed["sent"] == []
     assert amounts(failed["failed"]) == [1999]
@@ -162,7 +162,7 @@ def test_reload_during_flush_waits_for_lease(harness, api):
     assert amounts(during_lease["in_flight"]) == [1999]
     assert len(api.revenue_keys()) == 1
 
-    # The first page never learnt the answer, so after the lease the revenue
+    # The first page never received the response, so after the lease the revenue
     # goes out again with the same key, which the collector deduplicates.
     api.release()
     time.sleep(max(0.0, leased_at + lease_s + 0.2 - time.monotonic()))
@@ -185,7 +185,7 @@ def test_clear_revenue_discards_pending(harness, api):
 def test_rate_limit_retry_after_read_in_browser(harness, api):
     harness.open(api.api_url)
     harness.call("pending_revenue", 5)
-    api.plan(Answer(429, headers={"Retry-After": "1"}))
+    api.plan(Respond(429, headers={"Retry-After": "1"}))
     result = harness.call("flush_revenue")
     requests = api.track_requests()
     assert amounts(result["sent"]) == [5]
@@ -196,7 +196,7 @@ def test_rate_limit_retry_after_read_in_browser(harness, api):
 def test_rejected_revenue_not_retried_and_kept(harness, api):
     harness.open(api.api_url)
     harness.call("pending_revenue", 5)
-    api.plan(Answer(400, {"message": "__revenue must be an integer"}))
+    api.plan(Respond(400, {"message": "__revenue must be an integer"}))
     result = harness.call("flush_revenue")
     assert len(api.tracks()) == 1
     assert "__revenue must be an integer" in result["failed"][0]["reason"]

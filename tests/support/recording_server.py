@@ -1,7 +1,7 @@
 """An OpenPanel-like API on 127.0.0.1 that records every request and injects faults.
 
     server = RecordingServer().start()
-    server.plan(Answer(500), Answer(429, headers={"Retry-After": "1"}), HANG, DROP)
+    server.plan(Respond(500), Respond(429, headers={"Retry-After": "1"}), HANG, DROP)
     ...                                    # the next four POST /track get these
     server.tracks()                        # JSON bodies of every POST /track
     server.stop()
@@ -21,12 +21,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-# A hung request is answered after this long even if release() is never called,
+# A hung request gets its response after this long even if release() is never called,
 # so no test can wedge a server thread for good.
 MAX_HANG_S = 60.0
 
 
-class Answer:
+class Respond:
     """Reply with ``status``, a JSON body and extra headers."""
 
     def __init__(self, status: int = 200, body: dict | None = None,
@@ -36,16 +36,16 @@ class Answer:
         self.headers = headers or {}
 
     def __repr__(self) -> str:
-        return f"Answer({self.status})"
+        return f"Respond({self.status})"
 
 
 class Hang:
     """Hold the request until release() (or ``MAX_HANG_S``), then act as ``then``.
 
-    Without ``then``, the server's ``default`` answers.
+    Without ``then``, the server's ``default`` responds.
     """
 
-    def __init__(self, then: Answer | Drop | None = None):
+    def __init__(self, then: Respond | Drop | None = None):
         self.then = then
 
     def __repr__(self) -> str:
@@ -53,7 +53,7 @@ class Hang:
 
 
 class Drop:
-    """Close the connection without any answer, as a crashed server would."""
+    """Close the connection without any response, as a crashed server would."""
 
     def __repr__(self) -> str:
         return "Drop()"
@@ -87,11 +87,11 @@ class RecordingServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.host = host
         self.port = port
-        self.default: Answer | Hang | Drop = Answer(
+        self.default: Respond | Hang | Drop = Respond(
             200, {"deviceId": "server-device-id", "sessionId": "server-session-id"})
         self.device_id = "server-device-id"
         self.requests: list[RecordedRequest] = []
-        self._planned: list[Answer | Hang | Drop] = []
+        self._planned: list[Respond | Hang | Drop] = []
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._released = threading.Event()
@@ -99,7 +99,7 @@ class RecordingServer:
 
     # ---------------------------------------------------------- control
 
-    def plan(self, *actions: Answer | Hang | Drop) -> None:
+    def plan(self, *actions: Respond | Hang | Drop) -> None:
         """Queue actions for the next POST /track requests, in order."""
         with self._lock:
             self._planned.extend(actions)
@@ -114,7 +114,7 @@ class RecordingServer:
             self._planned.clear()
         self._released.clear()
 
-    def _next_action(self) -> Answer | Hang | Drop:
+    def _next_action(self) -> Respond | Hang | Drop:
         with self._lock:
             return self._planned.pop(0) if self._planned else self.default
 
@@ -179,7 +179,7 @@ class RecordingServer:
                 path = urlsplit(self.path).path
                 server._record(RecordedRequest(self.command, path, headers, body))
 
-            def _answer(self, answer: Answer) -> None:
+            def _respond(self, answer: Respond) -> None:
                 payload = json.dumps(answer.body if answer.body is not None else {}).encode()
                 self.send_response(answer.status)
                 self._cors()
@@ -197,14 +197,14 @@ class RecordingServer:
                 except OSError:
                     pass
 
-            def _act(self, action: Answer | Hang | Drop) -> None:
+            def _act(self, action: Respond | Hang | Drop) -> None:
                 if isinstance(action, Hang):
                     server._released.wait(MAX_HANG_S)
                     action = action.then or server.default
                 if isinstance(action, Drop):
                     self._drop()
                 else:
-                    self._answer(action)
+                    self._respond(action)
 
             def do_OPTIONS(self) -> None:
                 self._record(b"")
@@ -221,18 +221,18 @@ class RecordingServer:
                 body = self._read_body()
                 self._record(body)
                 if urlsplit(self.path).path != "/track":
-                    self._answer(Answer(404, {"message": "not found"}))
+                    self._respond(Respond(404, {"message": "not found"}))
                     return
                 self._act(server._next_action())
 
             def do_GET(self) -> None:
                 self._record(b"")
                 if urlsplit(self.path).path == "/track/device-id":
-                    self._answer(Answer(200, {"deviceId": server.device_id,
+                    self._respond(Respond(200, {"deviceId": server.device_id,
                                               "sessionId": "server-session-id",
                                               "message": "ok"}))
                     return
-                self._answer(Answer(404, {"message": "not found"}))
+                self._respond(Respond(404, {"message": "not found"}))
 
             def log_message(self, format: str, *args) -> None:
                 pass

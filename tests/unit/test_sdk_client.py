@@ -5,7 +5,7 @@ import copy
 import pytest
 
 from op_browser import FlushResult, OpenPanel, SendError, retry
-from tests.support.recording_server import Answer, Hang, RecordingServer
+from tests.support.recording_server import Hang, RecordingServer, Respond
 
 CLIENT_ID = "a3f1c2d4-5b6e-4f70-8a9b-0c1d2e3f4a5b"
 WAIT_S = 30
@@ -190,7 +190,7 @@ def test_pending_revenue_same_key_added_once(op, server):
 @pytest.mark.usefixtures("fast_retries")
 def test_failed_flush_keeps_revenue_for_next(op, server):
     key = op.pending_revenue(1999, {"currency": "USD"})
-    server.plan(*[Answer(500)] * (retry.MAX_RETRIES + 1))
+    server.plan(*[Respond(500)] * (retry.MAX_RETRIES + 1))
     failed = op.flush_revenue().result(WAIT_S)
     assert failed.sent == []
     assert [entry["amount"] for entry in failed.failed] == [1999]
@@ -204,7 +204,7 @@ def test_failed_flush_keeps_revenue_for_next(op, server):
 
 
 def test_rejected_revenue_stays_pending(op, server):
-    server.plan(Answer(400, {"message": "bad revenue"}))
+    server.plan(Respond(400, {"message": "bad revenue"}))
     op.pending_revenue(5)
     result = op.flush_revenue().result(WAIT_S)
     assert "bad revenue" in result.failed[0]["reason"]

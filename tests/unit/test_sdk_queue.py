@@ -1,4 +1,4 @@
-"""Held sends: call order kept, overflow drops the oldest non-revenue send and says so."""
+"""Held sends: call order kept, and overflow drops the oldest non-revenue send with a warning."""
 
 from op_browser.event_queue import EventQueue, QueuedSend
 from op_browser.log import Log

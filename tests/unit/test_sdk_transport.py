@@ -1,4 +1,4 @@
-"""The CPython transport against a real HTTP server on 127.0.0.1: answers, retries, handles."""
+"""The CPython transport against a real HTTP server on 127.0.0.1: responses, retries, handles."""
 
 import asyncio
 import concurrent.futures
@@ -10,7 +10,7 @@ import pytest
 
 from op_browser import OpenPanel, SendError, retry, transport
 from op_browser.version import VERSION
-from tests.support.recording_server import DROP, Answer, Hang, RecordingServer
+from tests.support.recording_server import DROP, Hang, RecordingServer, Respond
 
 CLIENT_ID = "a3f1c2d4-5b6e-4f70-8a9b-0c1d2e3f4a5b"
 WAIT_S = 30
@@ -39,12 +39,12 @@ def unused_port():
         return probe.getsockname()[1]
 
 
-def test_result_returns_server_answer(op):
+def test_result_returns_response_body(op):
     answer = op.track("signup").result(WAIT_S)
     assert answer == {"deviceId": "server-device-id", "sessionId": "server-session-id"}
 
 
-async def test_await_returns_server_answer(op):
+async def test_await_returns_response_body(op):
     answer = await op.track("signup")
     assert answer["sessionId"] == "server-session-id"
 
@@ -74,14 +74,14 @@ def test_sdk_name_option(server):
 
 @pytest.mark.usefixtures("fast_retries")
 def test_server_error_retried_until_success(op, server):
-    server.plan(Answer(500), Answer(503), DROP)
+    server.plan(Respond(500), Respond(503), DROP)
     op.track("x").result(WAIT_S)
     assert len(server.tracks()) == 4
 
 
 @pytest.mark.usefixtures("fast_retries")
 def test_gives_up_after_max_retries(op, server, caplog):
-    server.plan(*[Answer(500, {"message": "database down"})] * 10)
+    server.plan(*[Respond(500, {"message": "database down"})] * 10)
     with pytest.raises(SendError) as raised:
         op.track("x").result(WAIT_S)
     assert len(server.tracks()) == retry.MAX_RETRIES + 1
@@ -91,7 +91,7 @@ def test_gives_up_after_max_retries(op, server, caplog):
 
 
 def test_client_error_not_retried_and_logged(op, server, caplog):
-    server.plan(Answer(400, {"message": "properties.__revenue must be an integer"}))
+    server.plan(Respond(400, {"message": "properties.__revenue must be an integer"}))
     with caplog.at_level(logging.ERROR, logger="op_browser"), pytest.raises(SendError) as raised:
         op.track("x").result(WAIT_S)
     assert len(server.tracks()) == 1
@@ -100,14 +100,14 @@ def test_client_error_not_retried_and_logged(op, server, caplog):
 
 
 def test_unauthorized_not_retried(op, server):
-    server.plan(Answer(401, {"message": "invalid client secret"}))
+    server.plan(Respond(401, {"message": "invalid client secret"}))
     with pytest.raises(SendError, match="client_secret"):
         op.track("x").result(WAIT_S)
     assert len(server.tracks()) == 1
 
 
 def test_rate_limit_honours_retry_after(op, server):
-    server.plan(Answer(429, headers={"Retry-After": "1"}))
+    server.plan(Respond(429, headers={"Retry-After": "1"}))
     started = time.monotonic()
     op.track("x").result(WAIT_S)
     requests = server.track_requests()
@@ -117,7 +117,7 @@ def test_rate_limit_honours_retry_after(op, server):
 
 
 def test_retry_after_beyond_limit_gives_up(op, server):
-    server.plan(Answer(429, headers={"Retry-After": "3600"}))
+    server.plan(Respond(429, headers={"Retry-After": "3600"}))
     with pytest.raises(SendError, match="3600"):
         op.track("x").result(WAIT_S)
     assert len(server.tracks()) == 1
