@@ -82,3 +82,17 @@ def _stay_on_this_machine(request):
     yield
     outside = log.outside_urls()
     assert not outside, f"pages requested hosts outside 127.0.0.1: {outside}"
+
+
+# Fixtures that start Playwright's sync API, which keeps an event loop running in the
+# main thread for the rest of the session.
+PLAYWRIGHT_FIXTURES = frozenset({"playwright", "browser_type", "browser", "context", "page"})
+
+
+def pytest_collection_modifyitems(items):
+    """Run tests that use Playwright last.
+
+    Once Playwright's sync API has started, asyncio tests in the same process fail with
+    "Cannot run the event loop while another loop is running", so they must come first.
+    """
+    items.sort(key=lambda item: bool(PLAYWRIGHT_FIXTURES & set(item.fixturenames)))
