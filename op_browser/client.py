@@ -270,7 +270,8 @@ class OpenPanel:
             handle._fail(SendError(reason, event=label))
 
         is_revenue = message["type"] == "track" and message["payload"]["name"] == "revenue"
-        self._queue.add(QueuedSend(label, start, drop, is_revenue))
+        with self._platform.lock:
+            self._queue.add(QueuedSend(label, start, drop, is_revenue))
         self._log.debug("holding " + label + " until ready() or identify()")
         return handle
 
@@ -465,7 +466,8 @@ class OpenPanel:
         def drop(reason):
             handle._fail(SendError(reason, event="flush_revenue()"))
 
-        self._queue.add(QueuedSend("flush_revenue()", start, drop, True))
+        with self._platform.lock:
+            self._queue.add(QueuedSend("flush_revenue()", start, drop, True))
         self._log.info("flush_revenue() waits for ready() or identify(); pending revenues stay "
                        "stored until then")
         return handle
