@@ -126,7 +126,12 @@ class ServerHandle:
         return self._future.done()
 
     def result(self, timeout=None):
-        """Block until the send finishes; raises TimeoutError after ``timeout`` seconds."""
+        """Block until the send finishes and return the response body.
+
+        Raises SendError when the send failed, and TimeoutError after
+        ``timeout`` seconds (``concurrent.futures.TimeoutError`` before
+        Python 3.11); the send itself goes on after a timeout.
+        """
         return self._future.result(timeout)
 
     def __await__(self):
