@@ -222,6 +222,15 @@ class BrowserPlatform:
             "referrer": str(js.document.referrer),
         }
 
+    def start_autotrack(self, client, options):
+        """Start the listeners behind the ``track_*`` options; return the tracker to stop."""
+        from .autotrack import AutoTracker
+
+        tracker = AutoTracker(client, self.log, options["track_screen_views"],
+                              options["track_hash_changes"], options["track_outgoing_links"],
+                              options["track_attributes"])
+        return tracker.start()
+
     # ------------------------------------------------------------ handles
 
     def spawn(self, coro):

@@ -39,6 +39,7 @@ from .validation import (
     check_device_id,
     check_email,
     check_event_name,
+    check_flag,
     check_idempotency_key,
     check_increment_value,
     check_optional_str,
@@ -99,12 +100,27 @@ class OpenPanel:
         device_id_from_server: ask ``GET /track/device-id`` for the device id
             in fetch_device_id() instead of generating one.
         sdk_name: the ``openpanel-sdk-name`` header.
+        track_screen_views: browser page only; send ``screen_view()`` on
+            start-up and after each history.pushState, history.replaceState
+            and popstate.
+        track_hash_changes: with track_screen_views, send a screen view after
+            each hash change instead of each history change.
+        track_outgoing_links: browser page only; send ``link_out`` with
+            ``href`` and ``text`` when a link to another host is clicked.
+        track_attributes: browser page only; a click on a button or link with
+            ``data-track="name"`` sends the event ``name`` with its other
+            ``data-*`` attributes as camelCase properties.
+
+    The ``track_*`` options raise ValueError outside a page with a document
+    (CPython, a web worker), and clear() stops them.
     """
 
     def __init__(self, client_id=None, api_url=DEFAULT_API_URL, client_secret=None,
                  disabled=False, wait_for_profile=False, filter=None, debug=False,
                  device_id_storage="session", device_id_from_server=False,
-                 sdk_name=DEFAULT_SDK_NAME, _platform=None):
+                 sdk_name=DEFAULT_SDK_NAME, track_screen_views=False,
+                 track_hash_changes=False, track_outgoing_links=False, track_attributes=False,
+                 _platform=None):
         check_client_id(client_id)
         self._api_url = check_api_url(api_url)
         check_choice(device_id_storage, "device_id_storage", DEVICE_ID_STORAGE_KINDS)
@@ -112,6 +128,15 @@ class OpenPanel:
         if filter is not None and not callable(filter):
             raise TypeError("filter must be a callable taking the message dict, got "
                             + repr(filter))
+        autotrack_options = {
+            "track_screen_views": check_flag(track_screen_views, "track_screen_views"),
+            "track_hash_changes": check_flag(track_hash_changes, "track_hash_changes"),
+            "track_outgoing_links": check_flag(track_outgoing_links, "track_outgoing_links"),
+            "track_attributes": check_flag(track_attributes, "track_attributes"),
+        }
+        if track_hash_changes and not track_screen_views:
+            raise ValueError("track_hash_changes=True needs track_screen_views=True, because it "
+                             "only chooses what counts as a new screen view")
 
         self._platform = _platform if _platform is not None else _default_platform(debug)
         self._log = self._platform.log
@@ -159,6 +184,20 @@ class OpenPanel:
         # Read the stored pending revenues once now, so unreadable storage is
         # reported at start-up and revenues from other SDKs get their keys.
         self._pending.stored()
+
+        self._autotrack = None
+        self._start_autotrack(page, autotrack_options)
+
+    def _start_autotrack(self, page, options):
+        enabled = [name for name, value in options.items() if value]
+        if not enabled:
+            return
+        if page is None:
+            raise ValueError(
+                ", ".join(enabled) + " needs a browser page with a document and history, and "
+                "this interpreter has none: call screen_view(path) and track() yourself instead"
+            )
+        self._autotrack = self._platform.start_autotrack(self, options)
 
     def _open_device_storage(self, kind, session_storage):
         if kind == "session":
@@ -549,7 +588,14 @@ class OpenPanel:
         self._release_queue()
 
     def clear(self):
-        """Forget the profile id and the device id, as on log-out."""
+        """Forget the profile id and the device id, as on log-out; stop automatic tracking.
+
+        Unlike @openpanel/web, clear() also removes every listener of the
+        ``track_*`` options and restores history.pushState and replaceState.
+        """
+        if self._autotrack is not None:
+            self._autotrack.stop()
+            self._autotrack = None
         self._profile_id = None
         self._device_id = None
         self._server_device_id = ""

@@ -242,3 +242,10 @@ def check_choice(value, where, choices):
     if value not in choices:
         raise ValueError(where + " must be one of " + repr(choices) + ", got " + repr(value))
     return value
+
+
+def check_flag(value, where):
+    """Return ``value`` if it is True or False."""
+    if not _is_bool(value):
+        raise TypeError(where + " must be True or False, got " + repr(value))
+    return value
