@@ -49,7 +49,8 @@ BAD_PROFILE_IDS = [
     ("profile id float", "profile_id=1.5", "TypeError", "profile_id"),
 ]
 
-BAD_REVENUE_IDS = BAD_PROFILE_IDS + [
+BAD_REVENUE_IDS = [
+    *BAD_PROFILE_IDS,
     ("device id 65 chars", "device_id='d' * 65", "ValueError", "64 characters"),
     ("device id blank", "device_id='  '", "ValueError", "device_id"),
     ("device id int", "device_id=7", "TypeError", "device_id"),

@@ -1,4 +1,4 @@
-"""Fixtures of the fault tests: the static server with their pages, and a proxy before the collector."""
+"""Fault-test fixtures: a static server that also serves their pages, and a proxy."""
 
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""Every invalid revenue, event name, property and id raises in Chromium before anything is stored or sent.
+"""Invalid revenues, event names, properties and ids raise in Chromium, storing and sending nothing.
 
 One page per interpreter serves the whole table: each case evaluates the bad
 call, then sends a good event as a barrier, and checks that sessionStorage did

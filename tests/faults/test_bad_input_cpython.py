@@ -1,4 +1,4 @@
-"""Every invalid revenue, event name, property and id raises on CPython before anything is stored or sent."""
+"""Invalid revenues, event names, properties and ids raise on CPython; nothing is stored or sent."""
 
 import pytest
 
