@@ -239,3 +239,154 @@ def test_reserved_data_track_name_logged(page, static_server, api, interpreter):
     time.sleep(QUIET_WAIT_S)
     assert len(api.tracks()) == 1
     assert any("data-track='session_start' was not sent" in line for line in harness.console)
+
+
+# ---------------------------------------------------------------- stopping
+
+WATCHED_LISTENERS = (("document", "click"), ("window", "locationchange"),
+                     ("window", "hashchange"), ("window", "pagehide"), ("window", "popstate"))
+
+HISTORY_RESTORED = """
+history.pushState === History.prototype.pushState
+    && history.replaceState === History.prototype.replaceState
+"""
+
+
+def listeners(page):
+    """Return the watched listeners on window and document, as Chromium's DevTools lists them.
+
+    Each entry is ``(target, event type)``, once per listener.
+    """
+    session = page.context.new_cdp_session(page)
+    found = []
+    for target in ("window", "document"):
+        object_id = session.send("Runtime.evaluate", {"expression": target})["result"]["objectId"]
+        answer = session.send("DOMDebugger.getEventListeners", {"objectId": object_id})
+        for listener in answer["listeners"]:
+            if (target, listener["type"]) in WATCHED_LISTENERS:
+                found.append((target, listener["type"]))
+    session.detach()
+    return sorted(found)
+
+
+def keep_handlers(page):
+    """Store the watched listeners' functions in ``window.keptHandlers``; return how many."""
+    session = page.context.new_cdp_session(page)
+    found = 0
+    for target in ("window", "document"):
+        # DevTools returns the handler functions only for objects of a named group.
+        found_target = session.send("Runtime.evaluate",
+                                    {"expression": target, "objectGroup": "kept-handlers"})
+        object_id = found_target["result"]["objectId"]
+        answer = session.send("DOMDebugger.getEventListeners",
+                              {"objectId": object_id, "objectGroup": "kept-handlers"})
+        for listener in answer["listeners"]:
+            if (target, listener["type"]) not in WATCHED_LISTENERS:
+                continue
+            session.send("Runtime.callFunctionOn", {
+                "objectId": listener["handler"]["objectId"],
+                "functionDeclaration": "function () { (window.keptHandlers ||= []).push(this); }",
+            })
+            found += 1
+    session.detach()
+    return found
+
+
+def open_tracking(page, static_server, api, interpreter, before_fixture=None):
+    harness = Harness(page, static_server, interpreter).open(api.api_url, OUR_OPTIONS)
+    if before_fixture is not None:
+        before_fixture(page)
+    prepare_page(page)
+    api.wait_for_tracks(1)
+    return harness
+
+
+def navigate_and_click(page):
+    page.evaluate("history.pushState({}, '', '/after-stop')")
+    page.evaluate("location.hash = 'after-stop'")
+    click(page, "#docs")
+    click(page, "#add-to-cart")
+    time.sleep(QUIET_WAIT_S)
+
+
+@pytest.mark.parametrize("interpreter", ["py", "mpy"])
+def test_clear_stops_automatic_events(page, static_server, api, interpreter):
+    harness = open_tracking(page, static_server, api, interpreter)
+    harness.call("clear")
+    navigate_and_click(page)
+    assert len(api.tracks()) == 1
+    assert page.evaluate(HISTORY_RESTORED) is True
+
+
+@pytest.mark.parametrize("interpreter", ["py", "mpy"])
+def test_clear_removes_listeners(context, static_server, api, interpreter):
+    plain_page = context.new_page()
+    Harness(plain_page, static_server, interpreter).open(api.api_url)
+    prepare_page(plain_page)
+    baseline = listeners(plain_page)
+    page = context.new_page()
+    harness = open_tracking(page, static_server, api, interpreter)
+    tracking = listeners(page)
+    harness.call("clear")
+    assert listeners(page) == baseline
+    assert len(tracking) == len(baseline) + 4
+    for kind in (("document", "click"), ("window", "locationchange"), ("window", "pagehide"),
+                 ("window", "popstate")):
+        assert tracking.count(kind) == baseline.count(kind) + 1
+
+
+def test_clear_destroys_pyodide_proxies(page, static_server, api):
+    kept = []
+    harness = open_tracking(page, static_server, api, "py",
+                            lambda page: kept.append(keep_handlers(page)))
+    harness.call("clear")
+    errors = page.evaluate("""() => window.keptHandlers.map((handler) => {
+        try {
+            handler(new MouseEvent("click"));
+            return "called";
+        } catch (error) {
+            return String(error);
+        }
+    })""")
+    # The history wrappers' popstate listener is plain JavaScript, not a proxy.
+    destroyed = [error for error in errors if "destroyed" in error]
+    assert kept == [4]
+    assert len(destroyed) == 3
+    assert len(api.tracks()) == 1
+
+
+@pytest.mark.parametrize("interpreter", ["py", "mpy"])
+def test_kept_handler_after_clear_sends_nothing(page, static_server, api, interpreter):
+    harness = open_tracking(page, static_server, api, interpreter, keep_handlers)
+    harness.call("clear")
+    page.evaluate("""() => {
+        const link = document.querySelector("#docs");
+        for (const handler of window.keptHandlers) {
+            try {
+                handler({target: link, persisted: false});
+            } catch (error) {
+                // A destroyed Pyodide proxy throws; that is a pass too.
+            }
+        }
+    }""")
+    time.sleep(QUIET_WAIT_S)
+    assert len(api.tracks()) == 1
+
+
+@pytest.mark.parametrize("interpreter", ["py", "mpy"])
+def test_page_hide_stops_tracking(page, static_server, api, interpreter):
+    open_tracking(page, static_server, api, interpreter)
+    page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide', {persisted: false}))")
+    navigate_and_click(page)
+    assert len(api.tracks()) == 1
+    assert page.evaluate(HISTORY_RESTORED) is True
+
+
+@pytest.mark.parametrize("interpreter", ["py", "mpy"])
+def test_cached_page_hide_keeps_tracking(page, static_server, api, interpreter):
+    open_tracking(page, static_server, api, interpreter)
+    page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide', {persisted: true}))")
+    page.evaluate("history.pushState({}, '', '/still-tracked')")
+    bodies = api.wait_for_tracks(2)
+    assert bodies[1]["payload"]["name"] == "screen_view"
+    assert bodies[1]["payload"]["properties"]["__path"].endswith("/still-tracked")
