@@ -14,7 +14,18 @@ CONFIG = json.loads(document.getElementById("shop-config").textContent)
 PRODUCTS = CONFIG["products"]
 BUY_BUTTONS = ("#buy-anonymous", "#buy-frontend", "#buy-aggregate")
 
-op = OpenPanel(client_id=CONFIG["client_id"], api_url=CONFIG["api_url"])
+
+def start_analytics():
+    """Return a client that also sends screen views, outgoing links and data-track clicks.
+
+    Its first screen view carries the page URL, so ?utm_source=... becomes the
+    session's source.
+    """
+    return OpenPanel(client_id=CONFIG["client_id"], api_url=CONFIG["api_url"],
+                     track_screen_views=True, track_outgoing_links=True, track_attributes=True)
+
+
+op = start_analytics()
 
 
 class ShopError(Exception):
@@ -102,8 +113,11 @@ async def sign_in(event):
 @when("click", "#sign-out")
 @guarded
 async def sign_out(event):
+    global op
     await post_json("/api/sign-out", {})
+    # clear() also stops automatic tracking, so a new client takes over.
     op.clear()
+    op = start_analytics()
     show_account(None)
 
 
@@ -136,8 +150,6 @@ async def start():
         # The SDK keeps the profile id in memory only, so each page load identifies again.
         op.identify(account["profile_id"], email=account["email"], first_name=account["name"])
     show_account(account)
-    # The page view carries the URL, so ?utm_source=... becomes the session's source.
-    op.screen_view()
     element("#device-id").textContent = await op.fetch_device_id()
     for selector in (*BUY_BUTTONS, "#sign-in"):
         element(selector).disabled = False
