@@ -139,9 +139,9 @@ class AutoTracker:
             self._timer_proxy = create_proxy(self._on_timer)
             change = "hashchange" if self._hash_changes else "locationchange"
             self._listen(js.window, change, self._on_location_change)
-            # Like the web SDK, the first screen_view waits for the current
-            # script to finish, so identify() or set_global_properties()
-            # called right after the client is built apply to it.
+            # Like the web SDK, the first screen_view waits for a 0 ms timer,
+            # so identify() or set_global_properties() called right after the
+            # client is built, before the page script awaits, apply to it.
             self._start_timer(0)
         if self._outgoing_links or self._attributes:
             self._listen(js.document, "click", self._on_click)
