@@ -44,7 +44,7 @@ def once_each(keys):
     return Counter({key: 1 for key in keys})
 
 
-def test_collector_down_then_next_flush_stores_once(harness, proxy, collector):
+def test_outage_then_next_flush_stores_once(harness, proxy, collector):
     harness.open(proxy.api_url, constants=FAST_RETRIES)
     keys = [harness.call("pending_revenue", amount) for amount in (1999, 500)]
 
@@ -62,7 +62,7 @@ def test_collector_down_then_next_flush_stores_once(harness, proxy, collector):
     assert stored_revenue_keys(collector, proxy) == once_each(keys)
 
 
-def test_collector_down_then_next_page_load_stores_once(harness, proxy, collector):
+def test_outage_then_page_load_stores_once(harness, proxy, collector):
     harness.open(proxy.api_url, constants=FAST_RETRIES)
     keys = [harness.call("pending_revenue", amount) for amount in (1999, 500)]
 
@@ -133,7 +133,7 @@ def test_lost_response_stores_once(harness, proxy, collector):
     assert stored_revenue_keys(collector, proxy) == once_each([key])
 
 
-def test_every_response_lost_then_next_flush_stores_once(harness, proxy, collector):
+def test_all_responses_lost_stores_once(harness, proxy, collector):
     harness.open(proxy.api_url, constants=FAST_RETRIES)
     key = harness.call("pending_revenue", 1999)
     proxy.plan(*[LOSE_RESPONSE] * ATTEMPTS)
@@ -142,13 +142,30 @@ def test_every_response_lost_then_next_flush_stores_once(harness, proxy, collect
     stored_after_loss = stored_revenue_keys(collector, proxy)
     retried = harness.call("flush_revenue")
 
-    # The collector stored the revenue, but the page never learned it, so it
-    # must keep the revenue and send it again with the same key.
+    # The collector stored the revenue, but the page never received a response,
+    # so it must keep the revenue and send it again with the same key.
     assert amounts(lost["failed"]) == [1999]
     assert amounts(lost["pending"]) == [1999]
     assert stored_after_loss == once_each([key])
     assert amounts(retried["sent"]) == [1999]
     assert retried["pending"] == []
+    assert stored_revenue_keys(collector, proxy) == once_each([key])
+
+
+def test_every_attempt_timed_out_keeps_revenue(harness, proxy, collector):
+    harness.open(proxy.api_url, constants=SHORT_TIMEOUT)
+    key = harness.call("pending_revenue", 1999)
+    proxy.plan(*[Stall(1.5)] * ATTEMPTS)
+
+    timed_out = harness.call("flush_revenue")
+    stored_after_timeouts = stored_revenue_keys(collector, proxy)
+    retried = harness.call("flush_revenue")
+
+    # Each stalled attempt reaches the collector after the page gave up on it.
+    assert amounts(timed_out["failed"]) == [1999]
+    assert amounts(timed_out["pending"]) == [1999]
+    assert stored_after_timeouts == once_each([key])
+    assert amounts(retried["sent"]) == [1999]
     assert stored_revenue_keys(collector, proxy) == once_each([key])
 
 
@@ -206,7 +223,7 @@ def test_duplicated_tab_stores_once(harness, proxy, collector, static_server):
         harness.page.evaluate("url => window.open(url)", harness.page.url)
     duplicate = Harness(opened.value, static_server, harness.interpreter).wait_until_ready()
     copied = amounts(duplicate.stored_pending())
-    # Both tabs' requests are held until both are at the proxy.
+    # Each request is held for 1 s, so the two tabs' flushes overlap.
     proxy.plan(Stall(1.0), Stall(1.0), Stall(1.0), Stall(1.0))
 
     first = harness.start("flush_revenue")
