@@ -177,11 +177,13 @@ def setup_chromium() -> None:
     log(f"Chromium for tests: {chosen} ({record['kind']})")
 
 
-def setup() -> None:
+def setup(browser: bool = True) -> None:
+    """Install what is missing; `browser=False` skips Chromium, which only tests need."""
     started = time.monotonic()
     setup_venv()
     setup_npm()
-    setup_chromium()
+    if browser:
+        setup_chromium()
     log(f"set-up done in {time.monotonic() - started:.1f} s")
 
 
@@ -280,7 +282,7 @@ def command_test(pytest_args: list[str]) -> int:
 
 
 def command_demo(demo_args: list[str]) -> int:
-    setup()
+    setup(browser=False)
     build()
     return run_forwarding_signals([str(venv_bin("python")), "-m", "demo", *demo_args],
                                   env=chromium_env())
@@ -305,7 +307,7 @@ def main(argv: list[str]) -> int:
             setup()
             return 0
         if options.command == "build":
-            setup()
+            setup(browser=False)
             build()
             return 0
         handlers = {"test": command_test, "demo": command_demo, "bench": command_bench}
