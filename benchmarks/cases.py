@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -336,9 +339,24 @@ def case_flush_50(bench: Bench, runs: int) -> dict:
     return flush_case(bench, runs, 50)
 
 
+LOAD_TEST = "tests/collector/test_load.py"
+LOAD_RESULTS = ROOT / "build" / "benchmarks" / "collector_ingestion.json"
+
+
+def case_collector_ingestion(_bench: Bench, _runs: int) -> dict:
+    """The collector's load test: concurrent clients for a fixed time, zero loss required."""
+    LOAD_RESULTS.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "pytest", "-q", "-m", "load", LOAD_TEST]
+    completed = subprocess.run(command, cwd=ROOT, env=dict(os.environ), check=False)
+    if completed.returncode != 0 or not LOAD_RESULTS.exists():
+        raise RuntimeError(f"the collector load test failed (exit code {completed.returncode})")
+    return {"figures": json.loads(LOAD_RESULTS.read_text())}
+
+
 CASES = {
     "startup": case_startup,
     "first_event": case_first_event,
     "flush_1": case_flush_1,
     "flush_50": case_flush_50,
+    "collector_ingestion": case_collector_ingestion,
 }

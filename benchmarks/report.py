@@ -13,6 +13,7 @@ TITLES = {
     "first_event": "Time to first event acknowledged by the collector",
     "flush_1": "Success page: 1 pending revenue acknowledged",
     "flush_50": "Success page: 50 pending revenues acknowledged",
+    "collector_ingestion": "Collector ingestion under load",
 }
 BASELINES = {
     "startup": "the bare PyScript page on the same interpreter",
@@ -43,6 +44,22 @@ def startup_ratios(contenders: dict, ratios: dict) -> dict:
             if name.startswith("op_browser")}
 
 
+def ingestion_lines(figures: dict) -> list[str]:
+    return [
+        f"### {TITLES['collector_ingestion']}",
+        "",
+        f"{figures['clients']} concurrent clients for {figures['duration_s']} s over loopback "
+        "(details under Collector ingestion above):",
+        "",
+        "| events/s | p50 (ms) | p99 (ms) | acknowledged | stored | failures |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {figures['events_per_s']} | {figures['latency_p50_ms']} | "
+        f"{figures['latency_p99_ms']} | {figures['requests_acknowledged']} | "
+        f"{figures['events_stored']} | {figures['failures']} |",
+        "",
+    ]
+
+
 def section(results: dict) -> str:
     lines = [
         BEGIN,
@@ -54,6 +71,9 @@ def section(results: dict) -> str:
         "",
     ]
     for name, case in results["cases"].items():
+        if name == "collector_ingestion":
+            lines += ingestion_lines(case["figures"])
+            continue
         ratios = case.get("ratios", {})
         if name == "startup":
             ratios = startup_ratios(case["contenders"], ratios)
