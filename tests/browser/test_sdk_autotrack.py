@@ -115,7 +115,7 @@ def click(page, selector):
 
 
 def run_steps(page, server, steps, expected):
-    """Run each step and wait for its requests; return all bodies and the expected count."""
+    """Run each step and wait for its requests; return the expected request count."""
     for script, sends in steps:
         if script.startswith("#"):
             click(page, script)
@@ -161,6 +161,20 @@ def comparable(body, start_url):
     return body["payload"]["name"], properties
 
 
+def in_step_order(events, steps):
+    """Sort the events of each step by name and properties.
+
+    The requests of one click (``link_out`` and a ``data-track`` event) go out
+    together and may arrive in either order, from either SDK.
+    """
+    ordered = events[:1]
+    start = 1
+    for _script, sends in steps:
+        ordered.extend(sorted(events[start:start + sends], key=json.dumps))
+        start += sends
+    return ordered + events[start:]
+
+
 def compare_with_web_sdk(context, static_server, api, web_api, interpreter, our_options,
                          web_options, steps):
     web_page = context.new_page()
@@ -168,8 +182,9 @@ def compare_with_web_sdk(context, static_server, api, web_api, interpreter, our_
                                               steps)
     harness = Harness(context.new_page(), static_server, interpreter)
     our_start_url, our_expected = run_op_browser(harness, api, our_options, steps)
-    theirs = [comparable(body, web_start_url) for body in web_api.tracks()]
-    ours = [comparable(body, our_start_url) for body in api.tracks()]
+    theirs = in_step_order([comparable(body, web_start_url) for body in web_api.tracks()],
+                           steps)
+    ours = in_step_order([comparable(body, our_start_url) for body in api.tracks()], steps)
     return ours, theirs, our_expected, web_expected, harness
 
 
