@@ -139,10 +139,8 @@ def create_app(settings: MockStripeSettings) -> Starlette:
                           f"Unrecognized request URL ({request.method}: {request.url.path}).")
 
     def paid_response(session) -> Response:
-        if session.success_url:
-            return RedirectResponse(session.redirect_url(session.success_url), status_code=303)
-        return HTMLResponse(render_message_page("Payment complete",
-                                                "Thank you. You can close this page."))
+        # Every session has a success_url, because create_session requires one.
+        return RedirectResponse(session.redirect_url(session.success_url), status_code=303)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):

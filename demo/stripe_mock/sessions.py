@@ -6,6 +6,7 @@ is what a shop that has no Price objects in its Stripe account sends.
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -32,6 +33,22 @@ ZERO_DECIMAL_CURRENCIES = frozenset({
     "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx",
     "vnd", "vuv", "xaf", "xof", "xpf",
 })
+
+# Stripe's presentment currencies for card payments, as docs.stripe.com/currencies lists them.
+# NOTE: a hand-kept copy, which falls behind when Stripe adds or retires a currency.
+SUPPORTED_CURRENCIES = frozenset("""
+    aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bif bmd bnd bob brl bsd bwp
+    byn bzd cad cdf chf clp cny cop crc cve czk djf dkk dop dzd egp etb eur fjd fkp gbp
+    gel gip gmd gnf gtq gyd hkd hnl htg huf idr ils inr isk jmd jpy kes kgs khr kmf krw
+    kyd kzt lak lbp lkr lrd lsl mad mdl mga mkd mmk mnt mop mur mvr mwk mxn myr mzn nad
+    ngn nio nok npr nzd pab pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd scr sek
+    sgd shp sle sos srd std szl thb tjs top try ttd twd tzs uah ugx usd uyu uzs vnd vuv
+    wst xaf xcd xof xpf yer zar zmw
+""".split())
+
+# A loose address check: one "@", a non-empty local part and a domain with a dot.
+# NOTE: Stripe does not publish its rule, so edge cases may differ from real Stripe.
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
 CREATE_PARAMS = frozenset({
     "mode", "line_items", "metadata", "success_url", "cancel_url", "customer_email",
@@ -68,7 +85,7 @@ class CheckoutSession:
     currency: str
     line_items: list[LineItem]
     metadata: dict[str, str]
-    success_url: str | None
+    success_url: str
     cancel_url: str | None
     customer_email: str | None
     client_reference_id: str | None
@@ -156,9 +173,9 @@ def build_session(params: dict, checkout_base_url: str) -> CheckoutSession:
         currency=line_items[0].currency,
         line_items=line_items,
         metadata=parse_metadata(params.get("metadata"), "metadata"),
-        success_url=parse_url(params.get("success_url"), "success_url"),
+        success_url=parse_success_url(params.get("success_url")),
         cancel_url=parse_url(params.get("cancel_url"), "cancel_url"),
-        customer_email=parse_optional_string(params.get("customer_email"), "customer_email"),
+        customer_email=parse_email(params.get("customer_email"), "customer_email"),
         client_reference_id=parse_optional_string(params.get("client_reference_id"),
                                                   "client_reference_id"),
         url=f"{checkout_base_url.rstrip('/')}/c/pay/{session_id}",
@@ -198,9 +215,11 @@ def parse_line_item(item, name: str) -> LineItem:
     currency = price_data.get("currency")
     if not currency:
         raise StripeError.missing_param(f"{price_name}[currency]")
-    if len(currency) != 3 or not currency.isalpha():
-        raise StripeError.invalid_value(f"{price_name}[currency]",
-                                        f"Invalid currency: {currency}.")
+    if currency.lower() not in SUPPORTED_CURRENCIES:
+        raise StripeError.invalid_value(
+            f"{price_name}[currency]",
+            f"Invalid currency: {currency}. Stripe currently supports these currencies: "
+            + ", ".join(sorted(SUPPORTED_CURRENCIES)))
 
     product_data = price_data.get("product_data")
     if product_data is None:
@@ -268,6 +287,22 @@ def parse_url(value, param: str) -> str | None:
         raise StripeError.invalid_request("Not a valid URL", param=param,
                                           code="url_invalid")
     return value
+
+
+def parse_success_url(value) -> str:
+    # Stripe requires success_url for a hosted checkout page (ui_mode=hosted, its
+    # default and the only mode the mock has) and rejects it for embedded ones.
+    if value is None or value == "":
+        raise StripeError.missing_param("success_url")
+    return parse_url(value, "success_url")
+
+
+def parse_email(value, param: str) -> str | None:
+    email = parse_optional_string(value, param)
+    if email is not None and not EMAIL_PATTERN.match(email):
+        raise StripeError.invalid_request(f"Invalid email address: {email}", param=param,
+                                          code="email_invalid")
+    return email
 
 
 def parse_optional_string(value, param: str) -> str | None:

@@ -117,6 +117,14 @@ def test_create_sums_line_items_and_quantities(client):
                                  "quantity": 1}]),
          "line_items[0][price_data][unit_amount]", "parameter_invalid_integer"),
         (tee_params(metadata={"k" * 41: "v"}), f"metadata[{'k' * 41}]", None),
+        (tee_params(success_url=None), "success_url", "parameter_missing"),
+        (tee_params(success_url=""), "success_url", "parameter_missing"),
+        (tee_params(customer_email="not-an-email"), "customer_email", "email_invalid"),
+        (tee_params(customer_email="ada@localhost"), "customer_email", "email_invalid"),
+        (tee_params(line_items=[{"price_data": {"currency": "zzz", "unit_amount": 100,
+                                                "product_data": {"name": "x"}},
+                                 "quantity": 1}]),
+         "line_items[0][price_data][currency]", "parameter_invalid_string"),
     ],
 )
 def test_create_rejects_invalid_params(client, params, param, code):
@@ -126,6 +134,22 @@ def test_create_rejects_invalid_params(client, params, param, code):
     assert raised.value.http_status == 400
     assert raised.value.param == param
     assert raised.value.code == code
+
+
+def test_create_rejects_unsupported_currency(client):
+    items = [{"price_data": {"currency": "zzz", "unit_amount": 100,
+                             "product_data": {"name": "x"}}, "quantity": 1}]
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.checkout.sessions.create(tee_params(line_items=items))
+    assert raised.value.error.type == "invalid_request_error"
+    assert "Invalid currency: zzz" in raised.value.user_message
+
+
+def test_create_accepts_uppercase_currency(client):
+    items = [{"price_data": {"currency": "EUR", "unit_amount": 100,
+                             "product_data": {"name": "x"}}, "quantity": 1}]
+    session = client.v1.checkout.sessions.create(tee_params(line_items=items))
+    assert session.currency == "eur"
 
 
 def test_create_rejects_mixed_currencies(client):
