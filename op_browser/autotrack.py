@@ -14,9 +14,9 @@ SCREEN_VIEW_DEBOUNCE_MS. Clicks: one document listener reads what was clicked
 through a small JavaScript function, and op_browser.clicks decides the event.
 
 The JavaScript parts are built with Function(), like the storage calls in
-op_browser.browser, because on MicroPython 1.28 an exception thrown by a
-synchronous JavaScript call (``new URL()`` on a bad href) cannot be caught
-in Python and would end the page's script.
+op_browser.browser. On MicroPython 1.28 an exception thrown by a synchronous
+JavaScript call (``new URL()`` on a bad href) cannot be caught in Python and
+would end the page's script, so such calls stay inside JavaScript.
 """
 
 import json

@@ -36,9 +36,9 @@ def link_out_properties(link, page_hostname):
     ``new URL(href)`` gives (None if it threw), the anchor's ``text``
     (innerText) and ``title``, and the clicked element's ``targetAlt`` and
     ``targetTitle``. Like @openpanel/web, only an href that starts with
-    "http" counts, the port is ignored, and the text is the first non-empty
+    "http" counts, and the port is ignored. The text is the first non-empty
     one of innerText, the anchor's title, the clicked element's alt and its
-    title, else the last of them (None when the attribute is missing).
+    title. If all are empty, it is the last of them (None when missing).
     """
     href = link.get("href")
     if not isinstance(href, str) or not href.startswith("http"):
