@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from demo.shop import accounts
 from demo.shop.catalog import PRODUCTS_BY_ID
+from demo.shop.checkout_body import InvalidCheckoutBody, parse_checkout_body
 from demo.shop.pages import render_page
 from demo.shop.settings import ShopSettings
 from demo.shop.webhook import TRACKED_BY_FRONTEND, TRACKED_BY_KEY, handle_webhook
@@ -26,9 +27,6 @@ from op_browser import OpenPanel
 logger = logging.getLogger("demo.shop")
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
-FLOWS = ("anonymous", "identified", "frontend", "aggregate")
-# OpenPanel's limit for a caller-chosen device id.
-MAX_DEVICE_ID_CHARS = 64
 # Browsers refuse ES modules and streaming WebAssembly compilation served with other types.
 mimetypes.add_type("text/javascript", ".mjs")
 mimetypes.add_type("application/wasm", ".wasm")
@@ -79,31 +77,28 @@ async def list_products(request: Request) -> Response:
 async def create_checkout(request: Request) -> Response:
     """Create a Stripe Checkout Session for one product and return its URL.
 
-    The body is ``{"product_id", "flow", "device_id"}``; ``device_id`` is needed
-    for the anonymous flow only. The price comes from the catalogue, never from
+    ``parse_checkout_body`` checks the body, whose format is in
+    demo/shop/checkout_body.py. The price comes from the catalogue, never from
     the page.
     """
     try:
         body = await request.json()
     except ValueError:
-        return error(400, "request body must be JSON")
-    if not isinstance(body, dict):
-        return error(400, "request body must be a JSON object")
-    product = PRODUCTS_BY_ID.get(body.get("product_id"))
-    if product is None:
-        return error(404, f"product not found: {body.get('product_id')!r}")
-    flow = body.get("flow")
-    if flow not in FLOWS:
-        return error(400, f"flow must be one of {', '.join(FLOWS)}, got {flow!r}")
+        return error(400, "request body is invalid: expected JSON such as "
+                          '{"product_id": "tee", "flow": "aggregate"}')
+    try:
+        checkout = parse_checkout_body(body)
+    except InvalidCheckoutBody as invalid:
+        logger.info("rejected a checkout body: %s", invalid)
+        return JSONResponse({"error": str(invalid), "field": invalid.field},
+                            status_code=invalid.status)
+    product = checkout.product
+    flow = checkout.flow
 
     metadata = {"productId": product.id}
     customer_email = None
     if flow == "anonymous":
-        device_id = body.get("device_id")
-        if not isinstance(device_id, str) or not 0 < len(device_id.strip()) <= MAX_DEVICE_ID_CHARS:
-            return error(400, "device_id is missing or longer than 64 characters: send the "
-                              "value of fetch_device_id()")
-        metadata["deviceId"] = device_id.strip()
+        metadata["deviceId"] = checkout.device_id
     elif flow == "identified":
         account = signed_in_account(request)
         if account is None:
