@@ -3,7 +3,7 @@
 The client starts it for its ``track_*`` options::
 
     op = OpenPanel(client_id="...", track_screen_views=True, track_attributes=True)
-    op.clear()   # removes every listener and restores history.pushState/replaceState
+    op.close()   # removes every listener and restores history.pushState/replaceState
 
 Screen views: history.pushState and history.replaceState are wrapped so that
 each call also dispatches "pushstate" or "replacestate" and then

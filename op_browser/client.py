@@ -112,7 +112,7 @@ class OpenPanel:
             ``data-*`` attributes as camelCase properties.
 
     The ``track_*`` options raise ValueError outside a page with a document
-    (CPython, a web worker), and clear() stops them.
+    (CPython, a web worker), and close() stops them.
     """
 
     def __init__(self, client_id=None, api_url=DEFAULT_API_URL, client_secret=None,
@@ -587,15 +587,22 @@ class OpenPanel:
         self._wait_for_profile = False
         self._release_queue()
 
-    def clear(self):
-        """Forget the profile id and the device id, as on log-out; stop automatic tracking.
+    def close(self):
+        """Stop automatic tracking: remove the listeners of the ``track_*`` options.
 
-        Unlike @openpanel/web, clear() also removes every listener of the
-        ``track_*`` options and restores history.pushState and replaceState.
+        Restores history.pushState and replaceState and frees the JavaScript
+        proxies. A page hide that leaves the page for good does the same.
+        Sending calls keep working afterwards.
         """
         if self._autotrack is not None:
             self._autotrack.stop()
             self._autotrack = None
+
+    def clear(self):
+        """Forget the profile id and the device id, as on log-out.
+
+        Automatic tracking goes on, as in @openpanel/web; close() stops it.
+        """
         self._profile_id = None
         self._device_id = None
         self._server_device_id = ""

@@ -325,16 +325,27 @@ def navigate_and_click(page):
 
 
 @pytest.mark.parametrize("interpreter", ["py", "mpy"])
-def test_clear_stops_automatic_events(page, static_server, api, interpreter):
+def test_close_stops_automatic_events(page, static_server, api, interpreter):
     harness = open_tracking(page, static_server, api, interpreter)
-    harness.call("clear")
+    harness.call("close")
     navigate_and_click(page)
     assert len(api.tracks()) == 1
     assert page.evaluate(HISTORY_RESTORED) is True
 
 
 @pytest.mark.parametrize("interpreter", ["py", "mpy"])
-def test_clear_removes_listeners(context, static_server, api, interpreter):
+def test_clear_keeps_automatic_events(page, static_server, api, interpreter):
+    harness = open_tracking(page, static_server, api, interpreter)
+    harness.call("clear")
+    page.evaluate("history.pushState({}, '', '/after-clear')")
+    time.sleep(QUIET_WAIT_S)
+    paths = [track["payload"]["properties"]["__path"] for track in api.tracks()]
+    assert len(paths) == 2
+    assert paths[1].endswith("/after-clear")
+
+
+@pytest.mark.parametrize("interpreter", ["py", "mpy"])
+def test_close_removes_listeners(context, static_server, api, interpreter):
     plain_page = context.new_page()
     Harness(plain_page, static_server, interpreter).open(api.api_url)
     prepare_page(plain_page)
@@ -342,7 +353,7 @@ def test_clear_removes_listeners(context, static_server, api, interpreter):
     page = context.new_page()
     harness = open_tracking(page, static_server, api, interpreter)
     tracking = listeners(page)
-    harness.call("clear")
+    harness.call("close")
     assert listeners(page) == baseline
     assert len(tracking) == len(baseline) + 4
     for kind in (("document", "click"), ("window", "locationchange"), ("window", "pagehide"),
@@ -350,11 +361,11 @@ def test_clear_removes_listeners(context, static_server, api, interpreter):
         assert tracking.count(kind) == baseline.count(kind) + 1
 
 
-def test_clear_destroys_pyodide_proxies(page, static_server, api):
+def test_close_destroys_pyodide_proxies(page, static_server, api):
     kept = []
     harness = open_tracking(page, static_server, api, "py",
                             lambda page: kept.append(keep_handlers(page)))
-    harness.call("clear")
+    harness.call("close")
     errors = page.evaluate("""() => window.keptHandlers.map((handler) => {
         try {
             handler(new MouseEvent("click"));
@@ -371,9 +382,9 @@ def test_clear_destroys_pyodide_proxies(page, static_server, api):
 
 
 @pytest.mark.parametrize("interpreter", ["py", "mpy"])
-def test_kept_handler_after_clear_sends_nothing(page, static_server, api, interpreter):
+def test_kept_handler_after_close_sends_nothing(page, static_server, api, interpreter):
     harness = open_tracking(page, static_server, api, interpreter, keep_handlers)
-    harness.call("clear")
+    harness.call("close")
     page.evaluate("""() => {
         const link = document.querySelector("#docs");
         for (const handler of window.keptHandlers) {

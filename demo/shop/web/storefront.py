@@ -113,11 +113,8 @@ async def sign_in(event):
 @when("click", "#sign-out")
 @guarded
 async def sign_out(event):
-    global op
     await post_json("/api/sign-out", {})
-    # clear() also stops automatic tracking, so a new client takes over.
     op.clear()
-    op = start_analytics()
     show_account(None)
 
 
