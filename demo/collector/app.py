@@ -40,6 +40,7 @@ from .store import (
     IncomingEvent,
     ProfileNotFoundError,
     PropertyNotNumberError,
+    PropertyOutOfRangeError,
     Store,
     format_timestamp,
 )
@@ -415,6 +416,12 @@ class Collector:
         except PropertyNotNumberError:
             raise Rejection(
                 400, f"profile property {payload['property']!r} is not a number"
+            ) from None
+        except PropertyOutOfRangeError:
+            raise Rejection(
+                400,
+                f"changing profile property {payload['property']!r} by {delta!r} would leave "
+                "the 64-bit float range: send a smaller value",
             ) from None
         return self._ids_response(caller, request)
 

@@ -38,6 +38,17 @@ MAX_IDEMPOTENCY_KEY_CHARS = 256
 # JavaScript numbers lose precision above this, so a JavaScript SDK cannot send more exactly.
 MAX_SAFE_INTEGER = 2**53 - 1
 MAX_REPLAY_PAYLOAD_CHARS = 2 * 1_048_576
+# Limits that OpenPanel does not have. A value inside `properties` may sit at
+# most MAX_PROPERTY_DEPTH levels below the properties object, the op_browser
+# SDK's limit too. One `properties` object may contain at most
+# MAX_PROPERTY_KEYS keys, counting the keys of nested objects.
+MAX_PROPERTY_DEPTH = 16
+MAX_PROPERTY_KEYS = 1000
+# The body object is level 0, `payload` level 1 and `properties` level 2.
+MAX_BODY_DEPTH = 2 + MAX_PROPERTY_DEPTH
+# The largest finite 64-bit float has 309 integer digits. JavaScript, and so
+# OpenPanel, reads any longer JSON number as Infinity.
+MAX_INTEGER_DIGITS = 309
 
 # The e-mail rule of zod's .email(), which OpenPanel's identify schema uses.
 EMAIL_PATTERN = re.compile(
@@ -54,23 +65,100 @@ class PayloadError(ValueError):
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
-    """Decode a JSON object from the request body."""
+    """Decode a JSON object from the request body.
+
+    Besides invalid JSON, this rejects what SQLite or the JSON encoder would
+    fail on later: lone surrogate escapes such as "\\ud800", numbers outside
+    the 64-bit float range, and nesting deeper than MAX_BODY_DEPTH levels.
+    """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise PayloadError(f"request body is not valid UTF-8: {error}") from None
     try:
-        body = json.loads(text, parse_constant=_reject_constant)
+        body = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_parse_float,
+            parse_int=_parse_int,
+        )
     except json.JSONDecodeError as error:
         raise PayloadError(f"request body is not valid JSON: {error}") from None
+    except RecursionError:
+        # The json module raises this at the recursion limit (1000 levels by default).
+        raise PayloadError(
+            f"request body is nested too deeply: JSON values may sit at most {MAX_BODY_DEPTH} "
+            f"levels below the body object ({MAX_PROPERTY_DEPTH} inside properties), "
+            "so flatten the nested values"
+        ) from None
     if not isinstance(body, dict):
         raise PayloadError(f"request body must be a JSON object, got {type(body).__name__}")
+    _check_json_value(body, "body", 0)
     return body
 
 
 def _reject_constant(name: str) -> float:
     # Python's json accepts NaN and Infinity, which are not JSON.
     raise PayloadError(f"request body is not valid JSON: {name} is not a JSON value")
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise PayloadError(
+            f"number {text:.40} is out of range: JSON numbers must fit a 64-bit float "
+            "(magnitude below about 1.8e308)"
+        )
+    return value
+
+
+def _parse_int(text: str) -> int:
+    # Checked before int() because Python refuses to convert more than 4300 digits.
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INTEGER_DIGITS or not math.isfinite(float(text)):
+        raise PayloadError(
+            f"integer {text:.40}... ({digits} digits) is out of range: JSON numbers must fit "
+            "a 64-bit float (magnitude below about 1.8e308)"
+        )
+    return int(text)
+
+
+def _check_json_value(value: Any, where: str, depth: int) -> None:
+    """Raise PayloadError for a lone surrogate or for nesting deeper than MAX_BODY_DEPTH."""
+    if depth > MAX_BODY_DEPTH:
+        raise PayloadError(
+            f"{where} is nested too deeply: JSON values may sit at most {MAX_BODY_DEPTH} levels "
+            f"below the body object ({MAX_PROPERTY_DEPTH} inside properties), "
+            "so flatten the nested values"
+        )
+    if isinstance(value, str):
+        _check_text(value, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_json_value(item, f"{where}[{index}]", depth + 1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, f"a key of {where}")
+            _check_json_value(item, _member_path(where, key), depth + 1)
+
+
+def _member_path(where: str, key: str) -> str:
+    if where == "body":
+        return key
+    return f"{where}.{key}" if key.isidentifier() else f"{where}[{key!r}]"
+
+
+def _check_text(text: str, where: str) -> None:
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        surrogate = ord(text[error.start])
+        raise PayloadError(
+            f"{where} contains a lone surrogate U+{surrogate:04X}, which is not valid Unicode: "
+            f"send the character as a surrogate pair or as UTF-8, got {text!r:.80}"
+        ) from None
 
 
 def validate_body(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -119,6 +207,28 @@ def _require_object(payload: dict, key: str) -> None:
         raise PayloadError(f"payload.{key} must be a JSON object, got {_type_name(payload[key])}")
 
 
+def _require_properties(payload: dict) -> None:
+    """Check that `properties`, when present, is an object of at most MAX_PROPERTY_KEYS keys."""
+    _require_object(payload, "properties")
+    properties = payload.get("properties")
+    if properties is None:
+        return
+    count = 0
+    pending: list[Any] = [properties]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            count += len(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    if count > MAX_PROPERTY_KEYS:
+        raise PayloadError(
+            f"payload.properties has {count} keys, nested objects included, but at most "
+            f"{MAX_PROPERTY_KEYS} are allowed: send fewer properties"
+        )
+
+
 def _require_string_list(payload: dict, key: str, *, nullable: bool) -> None:
     if key not in payload or (nullable and payload[key] is None):
         return
@@ -146,7 +256,7 @@ def validate_track(payload: dict) -> None:
             f"event name must be at most {MAX_EVENT_NAME_CHARS} characters without line breaks, "
             f"got {len(name)} characters"
         )
-    _require_object(payload, "properties")
+    _require_properties(payload)
     _require_profile_id(payload, optional=True)
     _require_string_list(payload, "groups", nullable=True)
     if name == REVENUE_EVENT_NAME:
@@ -217,7 +327,7 @@ def validate_identify(payload: dict) -> None:
         parts = urlsplit(avatar) if isinstance(avatar, str) else None
         if parts is None or not parts.scheme or not (parts.netloc or parts.path):
             raise PayloadError(f"payload.avatar must be an absolute URL, got {avatar!r}")
-    _require_object(payload, "properties")
+    _require_properties(payload)
 
 
 def validate_increment(payload: dict) -> None:
@@ -263,7 +373,7 @@ def _is_int(value: Any) -> bool:
 def validate_group(payload: dict) -> None:
     for key in ("id", "type", "name"):
         _require_string(payload, key)
-    _require_object(payload, "properties")
+    _require_properties(payload)
 
 
 def validate_assign_group(payload: dict) -> None:

@@ -35,6 +35,8 @@ SESSION_IDLE = timedelta(minutes=30)
 BUSY_TIMEOUT_MS = 10_000
 # The dashboard reads at most this many revenue events.
 MAX_DASHBOARD_REVENUES = 50_000
+# The largest finite 64-bit float has 309 integer digits.
+MAX_NUMBER_DIGITS = 309
 
 T = TypeVar("T")
 UTC = timezone.utc
@@ -139,6 +141,10 @@ class ProfileNotFoundError(LookupError):
 
 class PropertyNotNumberError(ValueError):
     """increment or decrement named a profile property that contains no number."""
+
+
+class PropertyOutOfRangeError(ValueError):
+    """increment or decrement would leave a profile property outside the 64-bit float range."""
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -369,10 +375,14 @@ class Store:
             total = connection.execute(
                 f"SELECT COUNT(*) FROM events WHERE {where}", params
             ).fetchone()[0]
+            offset = (query.page - 1) * query.limit
+            # Checked before the query because SQLite's OFFSET is a 64-bit integer.
+            if offset >= total:
+                return [], total
             rows = connection.execute(
                 f"SELECT * FROM events WHERE {where} "
                 "ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?",
-                [*params, query.limit, (query.page - 1) * query.limit],
+                [*params, query.limit, offset],
             ).fetchall()
             return [_event_document(row) for row in rows], total
 
@@ -429,7 +439,13 @@ class Store:
             current = _parse_int_like_javascript(container.get(keys[-1]))
             if current is None:
                 raise PropertyNotNumberError(property_path)
-            updated = current + delta
+            try:
+                updated = current + delta
+            except OverflowError:
+                # An int above the float range plus a float.
+                raise PropertyOutOfRangeError(property_path) from None
+            if isinstance(updated, float) and not math.isfinite(updated):
+                raise PropertyOutOfRangeError(property_path)
             if isinstance(updated, float) and updated.is_integer():
                 updated = int(updated)
             container[keys[-1]] = updated
@@ -784,7 +800,10 @@ def _parse_int_like_javascript(value: Any) -> int | None:
         return math.trunc(value) if math.isfinite(value) else None
     if isinstance(value, str):
         match = re.match(r"\s*([+-]?\d+)", value)
-        return int(match.group(1)) if match else None
+        if match is None or len(match.group(1)) > MAX_NUMBER_DIGITS:
+            # parseInt reads more than 309 digits as Infinity, which is no usable count.
+            return None
+        return int(match.group(1))
     return None
 
 

@@ -72,7 +72,11 @@ class PageUrl:
 def parse_page_url(url: object) -> PageUrl:
     if not isinstance(url, str) or not url:
         return PageUrl(path="", origin="", query={})
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        # For example "http://[::1", an unclosed IPv6 address.
+        return PageUrl(path="", origin="", query={})
     origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
     query = {key: values[0] for key, values in parse_qs(parts.query).items()}
     return PageUrl(path=parts.path or ("/" if origin else ""), origin=origin, query=query)

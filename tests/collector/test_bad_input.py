@@ -139,3 +139,157 @@ def test_hostile_export_filters_match_nothing(collector):
     events = collector.export_events(event="signup' OR '1'='1", profileId="x' OR 1=1 --")
     assert events == []
     assert collector.count_rows() == 1
+
+
+def post_text(collector, text):
+    """POST a JSON text that json.dumps would not write, such as a lone surrogate escape."""
+    return collector.http.post("/track", content=text.encode(), headers=collector.headers())
+
+
+def assert_rejected(response, collector, message_part):
+    assert response.status_code == 400
+    assert message_part in response.json()["message"]
+    assert collector.count_rows("events") == 0
+    assert collector.count_rows("profiles") == 0
+    assert collector.count_rows("groups") == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('{"type": "track", "payload": {"name": "a\\ud800"}}', "payload.name"),
+        (
+            '{"type": "track", "payload": {"name": "a", "properties": {"p": "\\udfff"}}}',
+            "payload.properties.p",
+        ),
+        (
+            '{"type": "track", "payload": {"name": "a", "properties": {"\\ud800": 1}}}',
+            "a key of payload.properties",
+        ),
+        (
+            '{"type": "track", "payload": {"name": "a", "properties": {"p": [{"q": "\\ud800"}]}}}',
+            "payload.properties.p[0].q",
+        ),
+        ('{"type": "track", "payload": {"name": "a", "groups": ["\\ud800"]}}', "payload.groups[0]"),
+        ('{"type": "identify", "payload": {"profileId": "\\udc00"}}', "payload.profileId"),
+        ('{"type": "group", "payload": {"id": "\\ud800", "type": "t", "name": "n"}}', "payload.id"),
+    ],
+    ids=["name", "value", "key", "nested-value", "group-id", "profile-id", "group"],
+)
+def test_lone_surrogate_is_400(collector, text, where):
+    response = post_text(collector, text)
+    assert_rejected(response, collector, f"{where} contains a lone surrogate U+D")
+
+
+def test_surrogate_pair_is_stored(collector):
+    response = post_text(collector, '{"type": "track", "payload": {"name": "smile \\ud83d\\ude00"}}')
+    assert response.status_code == 200
+    [event] = collector.export_events()
+    assert event["name"] == "smile \U0001f600"
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["9" * 5000, "-" + "9" * 5000, "1" + "0" * 309, "1e999", "-1e999", "1.5e400"],
+    ids=["5000-digits", "negative-5000-digits", "310-digits", "1e999", "minus-1e999", "1.5e400"],
+)
+@pytest.mark.parametrize("field", ["property", "revenue", "profile-id"])
+def test_number_outside_float_range_is_400(collector, number, field):
+    payloads = {
+        "property": f'{{"name": "a", "properties": {{"p": {number}}}}}',
+        "revenue": f'{{"name": "revenue", "properties": {{"__revenue": {number}}}}}',
+        "profile-id": f'{{"name": "a", "profileId": {number}}}',
+    }
+    response = post_text(collector, f'{{"type": "track", "payload": {payloads[field]}}}')
+    assert_rejected(response, collector, "is out of range: JSON numbers must fit a 64-bit float")
+
+
+def test_largest_float_is_stored(collector):
+    large_integer = 10**308
+    response = collector.track(
+        "track", {"name": "big", "properties": {"f": 1.7976931348623157e308, "i": large_integer}}
+    )
+    assert response.status_code == 200
+    [event] = collector.export_events()
+    assert event["properties"]["f"] == 1.7976931348623157e308
+    assert event["properties"]["i"] == large_integer
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"), [("[", "]"), ('{"a": ', "}")], ids=["arrays", "objects"]
+)
+def test_body_nested_100000_deep_is_400(collector, opening, closing):
+    depth = 100_000
+    nested = opening * depth + "1" + closing * depth
+    text = f'{{"type": "track", "payload": {{"name": "a", "properties": {{"p": {nested}}}}}}}'
+    response = post_text(collector, text)
+    assert_rejected(response, collector, "nested too deeply")
+
+
+def nested_value(levels):
+    """Return an object whose innermost value sits `levels` levels below it."""
+    value = 1
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def test_properties_nested_17_levels_is_400(collector):
+    response = collector.track("track", {"name": "deep", "properties": nested_value(17)})
+    assert_rejected(response, collector, "is nested too deeply")
+    assert "payload.properties.a.a." in response.json()["message"]
+    assert "16 inside properties" in response.json()["message"]
+
+
+def test_properties_nested_16_levels_is_stored(collector):
+    properties = nested_value(16)
+    response = collector.track("track", {"name": "deep", "properties": properties})
+    assert response.status_code == 200
+    [event] = collector.export_events()
+    assert event["properties"] == properties
+
+
+@pytest.mark.parametrize("kind", ["track", "identify", "group"])
+def test_more_than_1000_property_keys_is_400(collector, kind):
+    properties = {f"k{index}": index for index in range(999)}
+    properties["nested"] = {"a": 1}
+    payloads = {
+        "track": {"name": "wide"},
+        "identify": {"profileId": "user-1"},
+        "group": {"id": "g1", "type": "company", "name": "Acme"},
+    }
+    response = collector.track(kind, {**payloads[kind], "properties": properties})
+    assert_rejected(response, collector, "payload.properties has 1001 keys")
+
+
+def test_1000_property_keys_are_stored(collector):
+    properties = {f"k{index}": index for index in range(1000)}
+    response = collector.track("track", {"name": "wide", "properties": properties})
+    assert response.status_code == 200
+    [event] = collector.export_events()
+    assert event["properties"] == properties
+
+
+def test_page_url_that_cannot_be_parsed_is_stored(collector):
+    response = collector.track("track", {"name": "a", "properties": {"__path": "http://[::1/x"}})
+    assert response.status_code == 200
+    [event] = collector.export_events()
+    assert event["properties"]["__path"] == "http://[::1/x"
+    assert event["path"] == ""
+
+
+def test_increment_past_float_range_is_400(collector):
+    collector.track("identify", {"profileId": "user-1", "properties": {"score": 1.7e308}})
+    response = collector.track(
+        "increment", {"profileId": "user-1", "property": "score", "value": 1.7e308}
+    )
+    assert response.status_code == 400
+    assert "would leave the 64-bit float range" in response.json()["message"]
+    assert collector.read_profile("user-1")["properties"] == '{"score":1.7e+308}'
+
+
+def test_increment_of_very_long_digit_string_is_400(collector):
+    collector.track("identify", {"profileId": "user-1", "properties": {"score": "9" * 5000}})
+    response = collector.track("increment", {"profileId": "user-1", "property": "score"})
+    assert response.status_code == 400
+    assert "is not a number" in response.json()["message"]

@@ -151,6 +151,20 @@ def test_export_clamps_limit_and_page(collector):
     assert collector.export(page=0).json()["meta"]["current"] == 1
 
 
+@pytest.mark.parametrize("page_number", ["3", "99999999999999999999"])
+def test_export_page_after_last_is_empty(collector, page_number):
+    collector.track("track", {"name": "a"})
+    response = collector.export(page=page_number, limit=1)
+    assert response.status_code == 200
+    assert response.json()["data"] == []
+    assert response.json()["meta"] == {
+        "count": 0,
+        "totalCount": 1,
+        "pages": 1,
+        "current": int(page_number),
+    }
+
+
 def test_export_defaults_to_50_per_page(collector):
     assert collector.export().json()["meta"] == {
         "count": 0,
