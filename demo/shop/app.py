@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import re
 from pathlib import Path
 
 import stripe
@@ -27,6 +28,8 @@ from op_browser import OpenPanel
 logger = logging.getLogger("demo.shop")
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
+# The form of the Checkout Session ids that Stripe and the mock issue, such as cs_test_a1B2.
+CHECKOUT_SESSION_ID = re.compile(r"cs_[A-Za-z0-9_]+")
 # Browsers refuse ES modules and streaming WebAssembly compilation served with other types.
 mimetypes.add_type("text/javascript", ".mjs")
 mimetypes.add_type("application/wasm", ".wasm")
@@ -39,7 +42,8 @@ def create_app(settings: ShopSettings) -> Starlette:
         Route("/cancel", page_route("cancel.html")),
         Route("/api/products", list_products),
         Route("/api/checkout", create_checkout, methods=["POST"]),
-        Route("/api/orders/{session_id}", get_order),
+        # ":path" lets an id with "/" reach get_order, which rejects it with a JSON 404.
+        Route("/api/orders/{session_id:path}", get_order),
         Route("/api/me", get_account),
         Route("/api/sign-in", sign_in, methods=["POST"]),
         Route("/api/sign-out", sign_out, methods=["POST"]),
@@ -134,10 +138,13 @@ async def create_checkout(request: Request) -> Response:
 async def get_order(request: Request) -> Response:
     """Return what the success page shows: the paid amount and status of a Checkout Session."""
     session_id = request.path_params["session_id"]
+    if not CHECKOUT_SESSION_ID.fullmatch(session_id):
+        return error(404, f"order not found: {session_id!r} is not a Checkout Session id, "
+                          "which starts with cs_ and has only letters, digits and _")
     try:
         session = await request.app.state.stripe.v1.checkout.sessions.retrieve_async(session_id)
     except stripe.InvalidRequestError:
-        return error(404, f"order not found: {session_id}")
+        return error(404, f"order not found: {session_id!r}")
     except stripe.StripeError as failure:
         logger.error("retrieving %s failed: %s", session_id, failure)
         return error(502, "the payment provider did not answer; reload the page")

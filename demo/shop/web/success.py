@@ -39,16 +39,41 @@ def describe_flush(result):
     return "being sent by another tab or an earlier load of this page"
 
 
+def show_not_found(message):
+    element("#status").textContent = message
+    element("#revenue-status").textContent = "not sent: there is no order to confirm"
+
+
+async def fetch_order(session_id):
+    """Fetch the order from the shop and return (order, None), or (None, a message) on failure."""
+    # encodeURIComponent keeps "/", "?" and "#" in the id from changing the path or query.
+    response = await fetch("/api/orders/" + window.encodeURIComponent(session_id))
+    text = await response.text()
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    if response.ok and isinstance(body, dict):
+        return body, None
+    if isinstance(body, dict) and body.get("error"):
+        return None, body["error"]
+    return None, (f"Loading the order failed: the shop returned HTTP {response.status}. "
+                  "Reload to try again.")
+
+
 async def confirm_order():
     op.screen_view()
     query = window.URLSearchParams.new(window.location.search)
     session_id = query.get("session_id")
     flow = query.get("flow")
-    response = await fetch(f"/api/orders/{session_id}")
-    order = await response.json()
-    if not response.ok:
-        element("#status").textContent = order.get("error") or "Order not found."
-        element("#revenue-status").textContent = "not sent: the order was not found"
+    # URLSearchParams.get returns JavaScript null, which arrives as None, for a missing key.
+    if not session_id:
+        show_not_found("No order to show: this page opens after checkout, with the order's "
+                       "session_id in its address.")
+        return
+    order, failure = await fetch_order(session_id)
+    if order is None:
+        show_not_found(failure)
         return
 
     paid = order["payment_status"] == "paid"
@@ -68,10 +93,11 @@ async def confirm_order():
 
 
 # PyScript runs page scripts with top-level await on Pyodide and MicroPython.
+# A failure in confirm_order shows as one line on the page and in the console, not a traceback.
 try:
     await confirm_order()  # noqa: F704
 except Exception as failure:
     element("#error").textContent = f"Confirming the order failed: {failure}"
-    raise
+    window.console.error("confirming the order failed:", repr(failure))
 finally:
     document.body.dataset.done = "true"
