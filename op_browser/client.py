@@ -24,12 +24,14 @@ from .payloads import (
     with_profile_id,
     with_timestamp,
 )
-from .pending import IDEMPOTENCY_PROPERTY, FlushResult, PendingRevenues, entry_key
+from .pending import REJECTED_REVENUES_KEY, FlushResult, PendingRevenues, entry_key
 from .retry import REQUEST_TIMEOUT_S
 from .storage import GuardedStorage, MemoryStorage
 from .transport import send_with_retries
 from .validation import (
+    DEVICE_ID_PROPERTY,
     DEVICE_ID_STORAGE_KINDS,
+    IDEMPOTENCY_PROPERTY,
     MAX_DEVICE_ID_CHARS,
     check_amount,
     check_api_url,
@@ -42,6 +44,7 @@ from .validation import (
     check_flag,
     check_idempotency_key,
     check_increment_value,
+    check_no_revenue_properties,
     check_optional_str,
     check_profile_id,
     check_properties,
@@ -55,6 +58,10 @@ DEVICE_ID_STORAGE_KEY = "op_browser-device-id"
 # Added to a pending revenue's lease on top of the time its next attempt may
 # take, to cover clock steps and slow storage.
 LEASE_MARGIN_S = 5.0
+# Statuses with which the server rejects a request for its content, so the
+# same pending revenue would be rejected on every flush. 401 is not here: a
+# configuration change (secret, allowed origins, unsafe revenue) can fix it.
+REJECTED_CONTENT_STATUSES = (400, 413, 422)
 
 
 def _default_platform(debug):
@@ -346,16 +353,32 @@ class OpenPanel:
     def _lift_device_id(self, properties, device_id):
         # @openpanel/web turns properties.deviceId of a revenue into __deviceId.
         lifted = properties.pop(DEVICE_ID_KEY, None)
+        internal = properties.pop(DEVICE_ID_PROPERTY, None)
         if device_id is not None:
             return check_device_id(device_id)
         if lifted is not None:
             return check_device_id(lifted, "properties['deviceId']")
+        if internal is not None:
+            return check_device_id(internal, "properties['__deviceId']")
         return None
 
     def track(self, name, properties=None, profile_id=None):
-        """Send an event; return its handle."""
+        """Send an event; return its handle.
+
+        The name "revenue" and the properties ``__revenue`` and
+        ``__idempotencyKey`` raise ValueError: use revenue() or pending_revenue().
+        """
         check_event_name(name)
+        if name == "revenue":
+            raise ValueError(
+                "track('revenue') would send a revenue without a checked amount or an "
+                "idempotency key: call revenue(amount, properties) or pending_revenue() instead"
+            )
         properties = check_properties(properties)
+        check_no_revenue_properties(properties, "properties")
+        if DEVICE_ID_PROPERTY in properties:
+            properties[DEVICE_ID_PROPERTY] = check_device_id(
+                properties[DEVICE_ID_PROPERTY], "properties['__deviceId']")
         profile_id = self._lift_profile_id(properties, profile_id)
         message = self._track_message(name, properties, profile_id)
         return self._submit(message, "event " + repr(name))
@@ -397,6 +420,7 @@ class OpenPanel:
         }
         if properties is not None:
             properties = check_properties(properties)
+            check_no_revenue_properties(properties, "properties")
 
         self._profile_id = profile_id
         self._release_queue()
@@ -415,7 +439,15 @@ class OpenPanel:
         """Add ``properties`` to every later event (later calls win on equal keys)."""
         if properties is None:
             raise TypeError("set_global_properties() needs a dict, got None")
-        self._global_properties = merged(self._global_properties, check_properties(properties))
+        properties = check_properties(properties)
+        check_no_revenue_properties(properties, "global properties")
+        if DEVICE_ID_PROPERTY in properties:
+            raise ValueError(
+                "global properties must not contain '__deviceId', got "
+                + repr(properties[DEVICE_ID_PROPERTY]) + ", because it would give every event "
+                "that device: choose device_id_storage, or pass device_id to revenue()"
+            )
+        self._global_properties = merged(self._global_properties, properties)
 
     def increment(self, profile_id, property, value=1):
         """Add ``value`` to a numeric property of a profile; return the handle."""
@@ -443,7 +475,7 @@ class OpenPanel:
         if idempotency_key is not None:
             return check_idempotency_key(idempotency_key)
         if stored is not None:
-            return check_idempotency_key(stored)
+            return check_idempotency_key(stored, "properties['__idempotencyKey']")
         return self._new_id()
 
     def revenue(self, amount, properties=None, device_id=None, profile_id=None,
@@ -456,6 +488,7 @@ class OpenPanel:
         """
         check_amount(amount)
         properties = check_properties(properties)
+        check_no_revenue_properties(properties, "properties", allow_key=True)
         device_id = self._lift_device_id(properties, device_id)
         profile_id = self._lift_profile_id(properties, profile_id)
         key = self._revenue_key(properties, idempotency_key)
@@ -471,6 +504,7 @@ class OpenPanel:
         """
         check_amount(amount)
         properties = check_properties(properties)
+        check_no_revenue_properties(properties, "properties", allow_key=True)
         device_id = self._lift_device_id(properties, device_id)
         profile_id = self._lift_profile_id(properties, profile_id)
         key = self._revenue_key(properties, idempotency_key)
@@ -491,8 +525,11 @@ class OpenPanel:
     def flush_revenue(self):
         """Send every stored pending revenue; return a handle whose result is a FlushResult.
 
-        Only revenues the server acknowledged leave storage. Revenues that
-        another flush is sending are skipped and reported as ``in_flight``.
+        Only revenues the server acknowledged leave storage, except those it
+        rejected for their content (400, 413, 422) or that fail the client's
+        checks: they move to ``op_browser-rejected-revenues`` and are reported
+        as ``rejected``. Revenues that another flush is sending are skipped
+        and reported as ``in_flight``.
         """
         if not self._should_queue():
             return self._platform.spawn(self._start_flush())
@@ -520,6 +557,7 @@ class OpenPanel:
     def _start_delivery(self, entry):
         key = entry_key(entry)
         try:
+            check_idempotency_key(key, "stored properties['__idempotencyKey']")
             properties = dict(entry["properties"])
             device_id = self._lift_device_id(properties, None)
             profile_id = self._lift_profile_id(properties, None)
@@ -535,38 +573,53 @@ class OpenPanel:
         sending = self._start_post(message, label, before_retry)
         return self._deliver(entry, key, sending)
 
+    def _move_to_rejected(self, entry, key, reason, status):
+        """Move a pending revenue that can never be accepted aside; return the flush outcome."""
+        record = self._pending.reject(key, reason, status)
+        if record is None:
+            return entry, reason, False
+        self._log.error(
+            "moved pending revenue " + str(entry["amount"]) + " (idempotency key " + key
+            + ") to " + repr(REJECTED_REVENUES_KEY) + " because it can never be accepted: "
+            + reason + "; fix the code that stored it, and read rejected_revenues() to "
+            "recover it"
+        )
+        return record, reason, True
+
     async def _reject_stored(self, entry, key, error):
-        reason = "stored entry is invalid: " + str(error)
-        self._log.error("kept pending revenue " + key + " unsent: " + reason)
-        self._pending.settle(key, False)
-        return entry, reason
+        return self._move_to_rejected(entry, key, "stored entry is invalid: " + str(error), None)
 
     async def _deliver(self, entry, key, sending):
         try:
             await sending
         except SendError as error:
+            if error.status in REJECTED_CONTENT_STATUSES:
+                return self._move_to_rejected(entry, key, error.reason, error.status)
             self._pending.settle(key, False)
-            return entry, error.reason
+            return entry, error.reason, False
         except Exception as error:
             reason = "unexpected error: " + repr(error)
             self._log.error("kept pending revenue " + key + " after an " + reason)
             self._pending.settle(key, False)
-            return entry, reason
+            return entry, reason, False
         self._pending.settle(key, True)
-        return entry, None
+        return entry, None, False
 
     async def _finish_flush(self, deliveries, busy):
         outcomes = await asyncio.gather(*deliveries) if deliveries else []
         sent = []
         failed = []
-        for entry, reason in outcomes:
-            if reason is None:
+        rejected = []
+        for entry, reason, was_rejected in outcomes:
+            if was_rejected:
+                rejected.append(entry)
+            elif reason is None:
                 sent.append(entry)
             else:
                 failure = dict(entry)
                 failure["reason"] = reason
                 failed.append(failure)
-        result = FlushResult(sent, failed, busy, self._pending.stored())
+        result = FlushResult(sent, failed, busy, self._pending.stored(), rejected)
         self._log.info("flush_revenue(): " + repr(result))
         return result
 
@@ -578,6 +631,14 @@ class OpenPanel:
     def pending_revenues(self):
         """Return copies of the stored pending revenues."""
         return self._pending.stored()
+
+    def rejected_revenues(self):
+        """Return the revenues that flush_revenue() moved aside because they can never be sent.
+
+        Each is ``{"amount", "properties", "reason", "status"}``, kept under
+        ``op_browser-rejected-revenues`` until the page removes that key.
+        """
+        return self._pending.rejected()
 
     # ------------------------------------------------------------ state
 

@@ -12,20 +12,26 @@ duplicated tab). Leases expire, because the page that took one may be gone.
 An entry whose response was lost that way is sent again after the lease ends,
 with the same idempotency key.
 
+An entry that the server rejects for its content (400, 413, 422) would be
+rejected again on every flush, so it is moved, with the reason, to a third
+key instead of staying pending forever or being dropped.
+
 Every read-modify-write happens inside ``lock`` and without awaiting, so in a
 browser it cannot interleave with another flush of the same page.
 """
 
 import json
 
-from .validation import check_amount
+from .validation import IDEMPOTENCY_PROPERTY, check_amount
 
 PENDING_REVENUES_KEY = "openpanel-pending-revenues"
 LEASES_KEY = "op_browser-revenue-leases"
 # Storage key for a copy of an unreadable pending-revenue value, made before
 # a new list replaces it.
 UNREADABLE_BACKUP_KEY = "op_browser-unreadable-pending-revenues"
-IDEMPOTENCY_PROPERTY = "__idempotencyKey"
+# Storage key for the JSON array of revenues the server rejected for their
+# content: ``{"amount", "properties", "reason", "status"}`` each.
+REJECTED_REVENUES_KEY = "op_browser-rejected-revenues"
 
 
 def _dumps(value):
@@ -246,6 +252,56 @@ class PendingRevenues:
                 del leases[key]
                 self._write_leases(leases)
 
+    def _read_rejected(self):
+        text = self._storage.get_item(REJECTED_REVENUES_KEY)
+        if text is None:
+            return []
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        return data if isinstance(data, list) else None
+
+    def rejected(self):
+        """Return the revenues moved to ``REJECTED_REVENUES_KEY``, or [] when it is unreadable."""
+        with self._lock:
+            data = self._read_rejected()
+        return data or []
+
+    def reject(self, key, reason, status):
+        """Move the entry ``key`` from the pending list to the rejected list; return that record.
+
+        Returns None, and keeps the entry pending, when the rejected list in
+        storage is unreadable, because overwriting it would lose earlier records.
+        """
+        with self._lock:
+            rejected = self._read_rejected()
+            if rejected is None:
+                self._log.error(
+                    "kept pending revenue " + key + " although the server rejected it, because "
+                    + repr(REJECTED_REVENUES_KEY) + " is unreadable: remove that key"
+                )
+                self.settle(key, False)
+                return None
+            raw = self._read_list()
+            remaining = []
+            record = None
+            for entry in raw:
+                if record is None and _is_valid_entry(entry) \
+                        and isinstance(entry.get("properties"), dict) \
+                        and entry["properties"].get(IDEMPOTENCY_PROPERTY) == key:
+                    record = copy_entry(entry)
+                    continue
+                remaining.append(entry)
+            if record is not None:
+                record["reason"] = reason
+                record["status"] = status
+                rejected.append(record)
+                self._storage.set_item(REJECTED_REVENUES_KEY, _dumps(rejected))
+                self._write_list(remaining)
+            self.settle(key, False)
+        return record
+
     def clear(self):
         """Remove every pending revenue and lease from storage."""
         with self._lock:
@@ -264,18 +320,23 @@ class FlushResult:
     - ``in_flight``: skipped because another flush (this page, a page before a
       reload, or a duplicated tab) holds their lease; kept in storage.
     - ``pending``: everything still stored after this flush, for the next one.
+    - ``rejected``: rejected by the server for their content (400, 413, 422)
+      or found invalid before sending, in this flush; moved out of the
+      pending list to ``op_browser-rejected-revenues``. Each also has a
+      ``"reason"`` and a ``"status"`` (None when no request was made).
     """
 
-    def __init__(self, sent, failed, in_flight, pending):
+    def __init__(self, sent, failed, in_flight, pending, rejected=None):
         self.sent = sent
         self.failed = failed
         self.in_flight = in_flight
         self.pending = pending
+        self.rejected = rejected if rejected is not None else []
 
     @property
     def ok(self):
-        """True when nothing failed and nothing is left pending."""
-        return not self.failed and not self.pending
+        """True when nothing failed or was rejected and nothing is left pending."""
+        return not self.failed and not self.rejected and not self.pending
 
     def as_dict(self):
         return {
@@ -283,10 +344,11 @@ class FlushResult:
             "failed": self.failed,
             "in_flight": self.in_flight,
             "pending": self.pending,
+            "rejected": self.rejected,
             "ok": self.ok,
         }
 
     def __repr__(self):
         return ("FlushResult(sent=" + str(len(self.sent)) + ", failed=" + str(len(self.failed))
                 + ", in_flight=" + str(len(self.in_flight)) + ", pending="
-                + str(len(self.pending)) + ")")
+                + str(len(self.pending)) + ", rejected=" + str(len(self.rejected)) + ")")

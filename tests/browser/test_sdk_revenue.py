@@ -193,15 +193,18 @@ def test_rate_limit_retry_after_read_in_browser(harness, api):
     assert requests[1].time - requests[0].time >= 0.95
 
 
-def test_rejected_revenue_not_retried_and_kept(harness, api):
+def test_rejected_revenue_not_retried_and_moved(harness, api):
     harness.open(api.api_url)
     harness.call("pending_revenue", 5)
     api.plan(Respond(400, {"message": "__revenue must be an integer"}))
     result = harness.call("flush_revenue")
     assert len(api.tracks()) == 1
-    assert "__revenue must be an integer" in result["failed"][0]["reason"]
-    assert amounts(result["pending"]) == [5]
+    assert "__revenue must be an integer" in result["rejected"][0]["reason"]
+    assert result["failed"] == []
+    assert result["pending"] == []
+    assert amounts(json.loads(harness.session_item("op_browser-rejected-revenues"))) == [5]
     assert any("gave up sending pending revenue 5" in line for line in harness.console)
+    assert any("op_browser-rejected-revenues" in line for line in harness.console)
 
 
 def test_unreadable_storage_reported_once(harness, api):

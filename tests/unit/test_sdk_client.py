@@ -203,11 +203,26 @@ def test_failed_flush_keeps_revenue_for_next(op, server):
     assert set(server.revenue_keys()) == {key}
 
 
-def test_rejected_revenue_stays_pending(op, server):
+def test_rejected_revenue_moved_aside(op, server):
     server.plan(Respond(400, {"message": "bad revenue"}))
+    key = op.pending_revenue(5)
+    result = op.flush_revenue().result(WAIT_S)
+    assert result.failed == []
+    assert [entry["amount"] for entry in result.rejected] == [5]
+    assert "bad revenue" in result.rejected[0]["reason"]
+    assert result.rejected[0]["status"] == 400
+    assert result.ok is False
+    assert op.pending_revenues() == []
+    assert [entry["properties"]["__idempotencyKey"] for entry in op.rejected_revenues()] == [key]
+    assert len(server.tracks()) == 1
+
+
+def test_unauthorized_revenue_stays_pending(op, server):
+    server.plan(Respond(401, {"message": "bad secret"}))
     op.pending_revenue(5)
     result = op.flush_revenue().result(WAIT_S)
-    assert "bad revenue" in result.failed[0]["reason"]
+    assert "bad secret" in result.failed[0]["reason"]
+    assert result.rejected == []
     assert len(op.pending_revenues()) == 1
 
 

@@ -117,7 +117,7 @@ def test_bad_option_raises(options, error, fragment):
 
 GOOD_VALUES = [
     ("zero revenue", lambda op: op.pending_revenue(0)),
-    ("max safe revenue", lambda op: op.pending_revenue(2**53)),
+    ("max safe revenue", lambda op: op.pending_revenue(2**53 - 1)),
     ("int profile id", lambda op: op.pending_revenue(1, profile_id=42)),
     ("64 char device id", lambda op: op.pending_revenue(1, device_id="d" * 64)),
     ("padded device id", lambda op: op.pending_revenue(1, device_id="  d" + "x" * 62 + " ")),
