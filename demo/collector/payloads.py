@@ -251,11 +251,13 @@ def validate_track(payload: dict) -> None:
     name = payload["name"]
     if name in RESERVED_EVENT_NAMES:
         raise PayloadError(f"event name {name!r} is reserved for the server: use another name")
-    if len(name) > MAX_EVENT_NAME_CHARS or "\n" in name or "\r" in name:
+    if len(name) > MAX_EVENT_NAME_CHARS:
         raise PayloadError(
-            f"event name must be at most {MAX_EVENT_NAME_CHARS} characters without line breaks, "
-            f"got {len(name)} characters"
+            f"event name must be at most {MAX_EVENT_NAME_CHARS} characters, got {len(name)} "
+            f"characters ({name[:MAX_EVENT_NAME_CHARS]!r}...): move details into properties"
         )
+    if "\n" in name or "\r" in name:
+        raise PayloadError(f"event name must not contain a line break, got {name!r}: remove it")
     _require_properties(payload)
     _require_profile_id(payload, optional=True)
     _require_string_list(payload, "groups", nullable=True)

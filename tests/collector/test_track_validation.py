@@ -68,6 +68,22 @@ def test_unknown_type_message_lists_known_types(collector):
     assert "assign_group" in response.json()["message"]
 
 
+def test_long_name_message_gives_length(collector):
+    response = collector.track("track", {"name": "x" * 81})
+    message = response.json()["message"]
+    assert "event name must be at most 80 characters, got 81 characters" in message
+    assert "line break" not in message
+
+
+@pytest.mark.parametrize("name", ["sign\nup", "sign\rup", "x" * 79 + "\n"])
+def test_name_with_line_break_message(collector, name):
+    response = collector.track("track", {"name": name})
+    assert response.status_code == 400
+    message = response.json()["message"]
+    assert message == f"event name must not contain a line break, got {name!r}: remove it"
+    assert collector.count_rows() == 0
+
+
 def test_revenue_float_message_names_value(collector):
     response = collector.track("track", {"name": "revenue", "properties": {"__revenue": 19.99}})
     assert "got 19.99" in response.json()["message"]
