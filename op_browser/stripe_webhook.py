@@ -16,6 +16,8 @@ collector store a repeated delivery once.
 
 import logging
 
+from .validation import check_device_id, check_profile_id
+
 logger = logging.getLogger("op_browser")
 
 # Stripe sends "completed" when the customer finishes checkout; for delayed
@@ -34,6 +36,16 @@ def _field(container, key):
         return None
 
 
+def _check_event_type(event):
+    if event is None or isinstance(event, (str, bytes, bytearray)) \
+            or not hasattr(event, "__getitem__"):
+        raise TypeError(
+            "event must be the parsed Stripe event (a dict or a Stripe object), got "
+            + type(event).__name__ + ": pass the event that stripe.Webhook.construct_event "
+            "returned, not the raw request body"
+        )
+
+
 def revenue_from_checkout_event(op, event, properties=None):
     """Send the revenue of a paid Checkout Session event; return its handle, or None.
 
@@ -44,8 +56,13 @@ def revenue_from_checkout_event(op, event, properties=None):
     Stripe writes codes in lower case, while OpenPanel's examples and most
     dashboards use upper case. ``metadata.deviceId`` and
     ``metadata.profileId``, when the checkout endpoint stored them, link the
-    revenue to the visitor. ``properties`` are added to the event.
+    revenue to the visitor. ``properties`` are added to the event, but a
+    ``"currency"`` in them that differs from the session's raises ValueError:
+    the currency Stripe charged always wins.
     """
+    _check_event_type(event)
+    if properties is not None and not isinstance(properties, dict):
+        raise TypeError("properties must be a dict or None, got " + repr(properties))
     event_type = _field(event, "type")
     if event_type not in PAID_EVENT_TYPES:
         return None
@@ -63,16 +80,33 @@ def revenue_from_checkout_event(op, event, properties=None):
         return None
 
     currency = _field(session, "currency")
-    if not isinstance(currency, str) or not currency:
-        raise ValueError("Checkout Session " + session_id + " has no currency, got "
-                         + repr(currency))
-    revenue_properties = {"currency": currency.upper()}
-    if properties:
-        revenue_properties.update(properties)
+    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha() \
+            or not currency.isascii():
+        raise ValueError("Checkout Session " + session_id + " currency must be a 3-letter ISO "
+                         "4217 code such as 'usd', got " + repr(currency))
+    currency = currency.upper()
+    revenue_properties = dict(properties) if properties else {}
+    override = revenue_properties.get("currency")
+    if override is not None and (not isinstance(override, str) or override.upper() != currency):
+        raise ValueError(
+            "properties['currency'] is " + repr(override) + " but Checkout Session "
+            + session_id + " was paid in " + currency + ": remove 'currency' from properties, "
+            "because the session's currency is always used"
+        )
+    revenue_properties["currency"] = currency
 
     metadata = _field(session, "metadata")
-    device_id = _field(metadata, "deviceId") or None
-    profile_id = _field(metadata, "profileId") or None
+    where = "Checkout Session " + session_id + " metadata"
+    device_id = _field(metadata, "deviceId")
+    if device_id is not None and device_id != "":
+        device_id = check_device_id(device_id, where + "['deviceId']")
+    else:
+        device_id = None
+    profile_id = _field(metadata, "profileId")
+    if profile_id is not None and profile_id != "":
+        profile_id = check_profile_id(profile_id, where + "['profileId']")
+    else:
+        profile_id = None
     return op.revenue(
         _field(session, "amount_total"),
         revenue_properties,

@@ -4,6 +4,7 @@ a revenue the server can never accept."""
 import pytest
 
 from op_browser import OpenPanel, transport
+from op_browser.stripe_webhook import revenue_from_checkout_event
 from tests.support.recording_server import RecordingServer, Respond
 
 CLIENT_ID = "a3f1c2d4-5b6e-4f70-8a9b-0c1d2e3f4a5b"
@@ -216,3 +217,55 @@ def test_server_error_keeps_pending(live, server, monkeypatch):
     result = live.flush_revenue().result(WAIT_S)
     assert result.rejected == []
     assert len(live.pending_revenues()) == 1
+
+
+def paid_event(currency="usd", metadata=None):
+    return {"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {
+        "id": "cs_test_h1", "amount_total": 1999, "currency": currency,
+        "payment_status": "paid", "metadata": metadata or {}}}}
+
+
+@pytest.mark.parametrize("raw", ['{"type": "checkout.session.completed"}',
+                                 b'{"type": "checkout.session.completed"}', None, 42],
+                         ids=["str", "bytes", "None", "int"])
+def test_webhook_raw_payload_raises(op, raw):
+    with pytest.raises(TypeError) as raised:
+        revenue_from_checkout_event(op, raw)
+    assert "stripe.Webhook.construct_event" in str(raised.value)
+    assert type(raw).__name__ in str(raised.value)
+
+
+@pytest.mark.parametrize("currency", ["", "us", "usdt", "12$", None], ids=repr)
+def test_webhook_bad_currency_raises(op, currency):
+    with pytest.raises(ValueError) as raised:
+        revenue_from_checkout_event(op, paid_event(currency=currency))
+    assert "3-letter" in str(raised.value)
+    assert repr(currency) in str(raised.value)
+
+
+def test_webhook_currency_override_raises(op):
+    with pytest.raises(ValueError) as raised:
+        revenue_from_checkout_event(op, paid_event(), {"currency": "EUR"})
+    assert "'EUR'" in str(raised.value)
+    assert "USD" in str(raised.value)
+
+
+def test_webhook_same_currency_accepted(live, server):
+    revenue_from_checkout_event(live, paid_event(), {"currency": "usd", "plan": "pro"}).result(
+        WAIT_S)
+    properties = server.tracks()[0]["payload"]["properties"]
+    assert properties["currency"] == "USD"
+    assert properties["plan"] == "pro"
+
+
+def test_webhook_int_device_id_names_metadata(op):
+    with pytest.raises(TypeError) as raised:
+        revenue_from_checkout_event(op, paid_event(metadata={"deviceId": 42}))
+    assert "metadata['deviceId']" in str(raised.value)
+    assert "cs_test_h1" in str(raised.value)
+
+
+def test_webhook_blank_profile_id_names_metadata(op):
+    with pytest.raises(ValueError) as raised:
+        revenue_from_checkout_event(op, paid_event(metadata={"profileId": "  "}))
+    assert "metadata['profileId']" in str(raised.value)
