@@ -585,6 +585,7 @@ def parse_export_query(
     profile_id = params.get("profileId") or None
     start = _bound(params.get("start"), "start", end=False)
     end = _bound(params.get("end"), "end", end=True)
+    # OpenPanel's export controller clamps both instead of rejecting them.
     page = max(_integer(params.get("page"), "page", 1), 1)
     limit = min(
         max(_integer(params.get("limit"), "limit", DEFAULT_EXPORT_LIMIT), 1), MAX_EXPORT_LIMIT

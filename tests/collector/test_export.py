@@ -143,12 +143,46 @@ def test_export_pages_newest_first(collector):
     assert [event["properties"]["n"] for event in last["data"]] == [0]
 
 
-def test_export_clamps_limit_and_page(collector):
-    collector.track("track", {"name": "a"})
-    collector.track("track", {"name": "b"})
-    assert collector.export(limit=0).json()["meta"]["count"] == 1
-    assert collector.export(limit=5000).json()["meta"]["pages"] == 1
-    assert collector.export(page=0).json()["meta"]["current"] == 1
+@pytest.mark.parametrize(
+    ("params", "expected_meta"),
+    [
+        ({"limit": 0}, {"count": 1, "totalCount": 3, "pages": 3, "current": 1}),
+        ({"limit": -5}, {"count": 1, "totalCount": 3, "pages": 3, "current": 1}),
+        ({"limit": 2, "page": 0}, {"count": 2, "totalCount": 3, "pages": 2, "current": 1}),
+        ({"limit": 2, "page": -1}, {"count": 2, "totalCount": 3, "pages": 2, "current": 1}),
+    ],
+    ids=["limit-0", "limit-negative", "page-0", "page-negative"],
+)
+def test_export_clamps_limit_and_page(collector, params, expected_meta):
+    for name in ("a", "b", "c"):
+        collector.track("track", {"name": name})
+    response = collector.export(**params)
+    assert response.status_code == 200
+    assert response.json()["meta"] == expected_meta
+
+
+def test_export_clamps_limit_to_1000(collector):
+    # Sent without Origin, so the duplicate guard does not apply.
+    for number in range(1001):
+        properties = {"n": number}
+        response = collector.track(
+            "track", {"name": "n", "properties": properties}, origin=None, secret=True
+        )
+        assert response.status_code == 200
+    response = collector.export(limit=1001)
+    assert response.json()["meta"] == {
+        "count": 1000,
+        "totalCount": 1001,
+        "pages": 2,
+        "current": 1,
+    }
+
+
+@pytest.mark.parametrize("value", ["abc", "2.5", "1e3"])
+def test_export_limit_not_integer_is_400(collector, value):
+    response = collector.export(limit=value)
+    assert response.status_code == 400
+    assert "query parameter limit must be an integer" in response.json()["message"]
 
 
 @pytest.mark.parametrize("page_number", ["3", "99999999999999999999"])
