@@ -318,6 +318,7 @@ class OpenPanel:
         is_revenue = message["type"] == "track" and message["payload"]["name"] == "revenue"
         with self._platform.lock:
             self._queue.add(QueuedSend(label, start, drop, is_revenue))
+        self._platform.hold_until_exit(id(self), self._give_up_held)
         self._log.debug("holding " + label + " until ready() or identify()")
         return handle
 
@@ -326,8 +327,26 @@ class OpenPanel:
             return
         with self._platform.lock:
             held = self._queue.drain()
+        self._platform.release_at_exit(id(self))
         for item in held:
             item.start()
+
+    def _hold_reason(self):
+        if self._disabled:
+            return "it was held by disabled=True and ready() was never called"
+        return "it was held by wait_for_profile=True and neither identify() nor ready() was called"
+
+    def _give_up_held(self, when):
+        """Fail and log every held send; the platform calls this ``when`` it must stop."""
+        with self._platform.lock:
+            held = self._queue.drain()
+        self._platform.release_at_exit(id(self))
+        for item in held:
+            reason = "gave up " + item.label + " " + when + ": " + self._hold_reason()
+            if item.is_revenue:
+                reason += ", so this revenue was not sent"
+            self._log.error(reason)
+            item.drop(reason)
 
     # ------------------------------------------------------------ events
 
@@ -544,6 +563,7 @@ class OpenPanel:
 
         with self._platform.lock:
             self._queue.add(QueuedSend("flush_revenue()", start, drop, True))
+        self._platform.hold_until_exit(id(self), self._give_up_held)
         self._log.info("flush_revenue() waits for ready() or identify(); pending revenues stay "
                        "stored until then")
         return handle

@@ -88,6 +88,21 @@ class _LoopThread:
 _LOOP = _LoopThread()
 atexit.register(_LOOP.wait_at_exit)
 
+# id(client) -> give_up(when), for clients that hold sends (disabled=True or
+# wait_for_profile=True). The strong reference keeps such a client alive, so
+# its held sends are logged at exit even if the caller dropped it.
+_HOLDING = {}
+
+
+def _give_up_held_sends():
+    for give_up in list(_HOLDING.values()):
+        give_up("at interpreter exit")
+
+
+# atexit runs the last registration first, so held sends are failed before
+# the wait for running requests.
+atexit.register(_give_up_held_sends)
+
 
 def _copy_outcome(source, target):
     if target.done():
@@ -132,7 +147,14 @@ class ServerHandle:
         ``timeout`` seconds (``concurrent.futures.TimeoutError`` before
         Python 3.11); the send itself goes on after a timeout.
         """
-        return self._future.result(timeout)
+        try:
+            return self._future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            raise concurrent.futures.TimeoutError(
+                "op_browser send did not finish within " + str(timeout) + " s; it goes on in "
+                "the background (a send held by disabled or wait_for_profile waits for ready() "
+                "or identify()): call result() again, or await the handle"
+            ) from None
 
     def __await__(self):
         return asyncio.wrap_future(self._future).__await__()
@@ -165,6 +187,12 @@ class CPythonPlatform:
 
     def page(self):
         return None
+
+    def hold_until_exit(self, key, give_up):
+        _HOLDING[key] = give_up
+
+    def release_at_exit(self, key):
+        _HOLDING.pop(key, None)
 
     def spawn(self, coro):
         handle = ServerHandle()

@@ -1,11 +1,14 @@
 """Limits the server enforces, checked by the client at call time, and what a flush does with
 a revenue the server can never accept."""
 
+import subprocess
+import sys
+
 import pytest
 
 from op_browser import OpenPanel, transport
 from op_browser.stripe_webhook import revenue_from_checkout_event
-from tests.support.recording_server import RecordingServer, Respond
+from tests.support.recording_server import Hang, RecordingServer, Respond
 
 CLIENT_ID = "a3f1c2d4-5b6e-4f70-8a9b-0c1d2e3f4a5b"
 # Nothing listens here; these tests must fail before any request is made.
@@ -269,3 +272,59 @@ def test_webhook_blank_profile_id_names_metadata(op):
     with pytest.raises(ValueError) as raised:
         revenue_from_checkout_event(op, paid_event(metadata={"profileId": "  "}))
     assert "metadata['profileId']" in str(raised.value)
+
+
+HELD_AT_EXIT_SCRIPT = """
+import logging, sys
+from op_browser import OpenPanel
+logging.basicConfig(stream=sys.stderr, level=logging.ERROR, format="%(levelname)s %(message)s")
+held = OpenPanel(client_id=sys.argv[1], api_url=sys.argv[2], disabled=True)
+held.track("held_event")
+held.revenue(1999, idempotency_key="order-7")
+waiting = OpenPanel(client_id=sys.argv[1], api_url=sys.argv[2], wait_for_profile=True)
+waiting.track("waiting_event")
+del held, waiting
+"""
+
+
+def test_held_sends_logged_at_exit():
+    completed = subprocess.run(
+        [sys.executable, "-c", HELD_AT_EXIT_SCRIPT, CLIENT_ID, UNUSED_API_URL],
+        capture_output=True, text=True, timeout=60, check=False)
+    lines = [line for line in completed.stderr.splitlines() if "at interpreter exit" in line]
+    assert completed.returncode == 0, completed.stderr
+    assert len(lines) == 3, completed.stderr
+    assert "ERROR gave up event 'held_event' at interpreter exit" in lines[0]
+    assert "disabled=True and ready() was never called" in lines[0]
+    assert "revenue 1999 (idempotency key order-7)" in lines[1]
+    assert "this revenue was not sent" in lines[1]
+    assert "event 'waiting_event'" in lines[2]
+    assert "wait_for_profile=True" in lines[2]
+
+
+def test_released_sends_not_logged_at_exit(server):
+    script = HELD_AT_EXIT_SCRIPT.replace("del held, waiting",
+                                         "held.ready()\nwaiting.identify('u1')")
+    completed = subprocess.run(
+        [sys.executable, "-c", script, CLIENT_ID, server.api_url],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert "at interpreter exit" not in completed.stderr
+    assert len(server.tracks()) == 3
+
+
+def test_result_timeout_says_what(live, server):
+    server.plan(Hang(Respond(200)))
+    handle = live.track("slow")
+    with pytest.raises(TimeoutError) as raised:
+        handle.result(timeout=0.2)
+    assert "did not finish within 0.2 s" in str(raised.value)
+    assert "background" in str(raised.value)
+
+
+def test_held_result_timeout_says_what():
+    held = OpenPanel(client_id=CLIENT_ID, api_url=UNUSED_API_URL, disabled=True)
+    with pytest.raises(TimeoutError) as raised:
+        held.track("held").result(timeout=0.1)
+    assert "ready()" in str(raised.value)
+    held._give_up_held("in this test")
