@@ -279,10 +279,15 @@ class BrowserPlatform:
     async def _receive(self, promise):
         if isinstance(promise, Exception):
             raise NetworkError(describe_js_error(promise))
+        # MicroPython logs "Warning: exception chaining not supported" to the
+        # console for ``raise ... from``, so the error is raised after the block.
+        failure = None
         try:
             response = await promise
             text = await response.text()
         except Exception as error:
-            raise NetworkError(describe_js_error(error)) from error
+            failure = describe_js_error(error)
+        if failure is not None:
+            raise NetworkError(failure)
         retry_after = _text_or_none(response.headers.get("retry-after"))
         return HttpResponse(int(response.status), text, retry_after)

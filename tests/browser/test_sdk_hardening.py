@@ -1,6 +1,7 @@
 """Server limits checked at call time, and rejected revenues, on Pyodide and MicroPython."""
 
 import json
+import socket
 
 import pytest
 
@@ -83,3 +84,17 @@ def test_unauthorized_revenue_stays_pending(harness, api):
     assert result["rejected"] == []
     assert [entry["amount"] for entry in result["pending"]] == [5]
     assert harness.session_item(REJECTED_KEY) is None
+
+
+def test_network_retry_logs_no_chaining_warning(harness, api):
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    closed_url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    closed.close()
+    harness.open(closed_url, constants={"retry.RETRY_BASE_DELAY_S": 0.01})
+    with pytest.raises(HarnessCallError) as raised:
+        harness.call("track", "unreachable")
+    assert raised.value.error == "SendError"
+    assert "network error" in raised.value.message
+    assert any("retrying event 'unreachable'" in line for line in harness.console)
+    assert not any("chaining" in line for line in harness.console), harness.console
