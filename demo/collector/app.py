@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from datetime import time as time_of_day
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,10 @@ MAX_BODY_BYTES = 1_048_576
 DUPLICATE_WINDOW_S = 0.100
 # A `__timestamp` further in the future than this is replaced by the arrival time (as OpenPanel).
 MAX_CLOCK_SKEW = timedelta(minutes=1)
+# A `__timestamp` before this is replaced by the arrival time too. OpenPanel has
+# no lower bound, but such a time comes from a device clock that was reset far
+# more often than from an event that was queued that long.
+MIN_EVENT_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)
 # OpenPanel caches CORS preflights for a week.
 CORS_MAX_AGE_S = 7 * 24 * 3600
 CORS_PATH_PREFIXES = ("/track", "/export")
@@ -366,7 +371,7 @@ class Collector:
             profile_id=profile_id_text(payload.get("profileId")),
             device_candidates=self.device_candidates(project, request, properties),
             from_backend=is_backend_user_agent(request.headers.get("user-agent")),
-            created_at=event_time(properties.get("__timestamp")),
+            created_at=event_time(properties.get("__timestamp"), caller.client_id),
             page=parse_page_url(properties.get("__path")),
             source=traffic_source(properties.get("__path"), properties.get("__referrer")),
             revenue=payloads.revenue_amount(properties) if is_revenue else None,
@@ -554,22 +559,43 @@ def profile_id_text(value: Any) -> str:
 
 
 def parse_time(text: str) -> datetime | None:
+    """Parse an ISO 8601 time as UTC (UTC when it has no offset), or return None if invalid.
+
+    Times that UTC cannot represent, such as 0001-01-01T00:00:00+01:00, are invalid.
+    """
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
-def event_time(timestamp: Any) -> datetime:
-    """Use `__timestamp` (queued events) unless it is invalid or in the future, as OpenPanel."""
+def event_time(timestamp: Any, client_id: str) -> datetime:
+    """Use `__timestamp` (queued events) when it lies from MIN_EVENT_TIME to now + MAX_CLOCK_SKEW.
+
+    Like OpenPanel, this uses the arrival time for an invalid or future time, and
+    unlike OpenPanel also for a time before MIN_EVENT_TIME.
+    """
     now = datetime.now(UTC)
     if not isinstance(timestamp, str):
         return now
     moment = parse_time(timestamp)
-    if moment is None or moment > now + MAX_CLOCK_SKEW:
-        return now
-    return moment
+    if moment is not None and MIN_EVENT_TIME <= moment <= now + MAX_CLOCK_SKEW:
+        return moment
+    logger.info(
+        "used the arrival time instead of __timestamp %.80r, which is invalid, before %s "
+        "or more than %.0f s in the future (client id %r)",
+        timestamp,
+        MIN_EVENT_TIME.date().isoformat(),
+        MAX_CLOCK_SKEW.total_seconds(),
+        client_id,
+    )
+    return now
 
 
 def parse_export_query(
@@ -612,10 +638,8 @@ def _bound(text: str | None, name: str, *, end: bool) -> str | None:
         except ValueError:
             day = None
         if day is not None:
-            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            if end:
-                moment += timedelta(days=1) - timedelta(milliseconds=1)
-            return format_timestamp(moment)
+            clock = time_of_day(23, 59, 59, 999_000) if end else time_of_day(0)
+            return format_timestamp(datetime.combine(day, clock, tzinfo=UTC))
     moment = parse_time(text)
     if moment is None:
         raise Rejection(

@@ -150,7 +150,10 @@ class PropertyOutOfRangeError(ValueError):
 def format_timestamp(moment: datetime) -> str:
     """Format a time as JavaScript's Date.toISOString() does: UTC, milliseconds, "Z"."""
     moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # strftime("%Y") does not pad years before 1000 to four digits on glibc.
+    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S.") + (
+        f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def _json(value: Any) -> str:

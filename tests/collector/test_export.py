@@ -260,3 +260,30 @@ def test_export_lists_only_own_project(tmp_path):
         server.track("track", {"name": "theirs"}, project=server.projects[1])
         assert [event["name"] for event in server.export_events()] == ["mine"]
         assert [event["name"] for event in server.export_events(server.projects[1])] == ["theirs"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"start": "0001-01-01", "end": "9999-12-31"},
+        {"start": "0001-01-01T00:00:00Z", "end": "9999-12-31T23:59:59.999Z"},
+    ],
+    ids=["dates", "date-times"],
+)
+def test_export_accepts_extreme_dates(collector, params):
+    collector.track("track", {"name": "a"})
+    response = collector.export(**params)
+    assert response.status_code == 200
+    assert response.json()["meta"]["totalCount"] == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("start", "0001-01-01T00:00:00+01:00"), ("end", "9999-12-31T23:59:59-01:00")],
+)
+def test_export_time_outside_utc_range_is_400(collector, name, value):
+    response = collector.export(**{name: value})
+    assert response.status_code == 400
+    assert f"query parameter {name} must be an ISO 8601 date or date-time" in (
+        response.json()["message"]
+    )

@@ -1,7 +1,10 @@
 """Device ids, sessions with first-touch sources, profiles and the other payload types."""
 
+import logging
 import time
 from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from tests.support.collector import BROWSER_USER_AGENT
 
@@ -246,3 +249,32 @@ def test_replay_without_session_is_400(collector):
 def test_browser_user_agent_constant_counts_as_browser(collector):
     response = collector.track("track", {"name": "a"}, user_agent=BROWSER_USER_AGENT)
     assert response.json()["sessionId"] != ""
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        "0001-01-01",
+        "0001-01-01T00:00:00+01:00",
+        "1970-01-01T00:00:00Z",
+        "1999-12-31T23:59:59.999Z",
+        "9999-12-31T23:59:59-01:00",
+        "not a time",
+    ],
+)
+def test_timestamp_outside_window_uses_arrival_time(collector, caplog, timestamp):
+    caplog.set_level(logging.INFO, logger="demo.collector")
+    response = collector.track("track", {"name": "clock", "properties": {"__timestamp": timestamp}})
+    assert response.status_code == 200
+    [event] = collector.export_events()
+    created = datetime.fromisoformat(event["createdAt"].replace("Z", "+00:00"))
+    assert abs(created - datetime.now(timezone.utc)) < timedelta(minutes=1)
+    assert event["properties"]["__timestamp"] == timestamp
+    assert f"instead of __timestamp {timestamp!r}" in caplog.text
+
+
+def test_timestamp_at_window_start_is_kept(collector):
+    timestamp = "2000-01-01T00:00:00.000Z"
+    collector.track("track", {"name": "old", "properties": {"__timestamp": timestamp}})
+    [event] = collector.export_events()
+    assert event["createdAt"] == timestamp
