@@ -4,15 +4,26 @@
     python -m demo --shop-port 9000 --db /tmp/demo.sqlite3
 
 Each service runs as its own process. Ctrl-C or SIGTERM stops all three; if
-one of them exits on its own, the others are stopped too.
+one of them exits on its own, the others are stopped too. Before starting, the
+launcher checks that the three ports are free and stops with an error naming
+the option to change when one is not.
+
+Each service also stops when the launcher dies without cleaning up (SIGKILL,
+a crash). Each service watches the read end of a pipe whose only write end is
+in the launcher, and the operating system closes that write end when the
+launcher exits for any reason. This works on Linux and macOS alike, unlike
+Linux's prctl(PR_SET_PDEATHSIG).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import runpy
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -28,14 +39,21 @@ PROJECTS_FILE = ROOT / "demo" / "projects.toml"
 STARTUP_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 POLL_INTERVAL_S = 0.2
+# First argument of the hidden command the launcher runs each service with:
+# python -m demo _service <parent pipe fd> <module> <module arguments>...
+SERVICE_COMMAND = "_service"
 
 
 @dataclass
 class Service:
     name: str
+    # The module that ``python -m`` runs, and its arguments.
     command: list[str]
     url: str
     env: dict[str, str]
+    port: int
+    # The launcher option that sets ``port``, named in errors.
+    port_option: str
     # A path that responds once the service is ready to take requests.
     ready_path: str = "/"
     process: subprocess.Popen | None = None
@@ -71,9 +89,8 @@ def build_services(options: argparse.Namespace) -> list[Service]:
     # A fresh signing secret per run, shared by the mock (signs) and the shop (verifies).
     webhook_secret = "whsec_" + secrets.token_hex(24)
     base_env = {**os.environ, "PYTHONUNBUFFERED": "1", "STRIPE_WEBHOOK_SECRET": webhook_secret}
-    python = sys.executable
 
-    stripe_command = [python, "-m", "demo.stripe_mock", "--host", host,
+    stripe_command = ["demo.stripe_mock", "--host", host,
                       "--port", str(options.stripe_port),
                       "--webhook-url", f"{shop_url}/api/stripe/webhook"]
     if options.deliver_twice:
@@ -83,16 +100,83 @@ def build_services(options: argparse.Namespace) -> list[Service]:
 
     return [
         Service("collector",
-                [python, "-m", "demo.collector", "--host", host,
+                ["demo.collector", "--host", host,
                  "--port", str(options.collector_port), "--db", str(options.db),
                  "--projects", str(PROJECTS_FILE)],
-                collector_url, base_env, ready_path="/healthcheck"),
-        Service("mock Stripe", stripe_command, stripe_url, base_env),
+                collector_url, base_env, options.collector_port, "--collector-port",
+                ready_path="/healthcheck"),
+        Service("mock Stripe", stripe_command, stripe_url, base_env, options.stripe_port,
+                "--stripe-port"),
         Service("shop",
-                [python, "-m", "demo.shop", "--host", host, "--port", str(options.shop_port),
+                ["demo.shop", "--host", host, "--port", str(options.shop_port),
                  "--collector-url", collector_url, "--stripe-url", stripe_url],
-                shop_url, base_env),
+                shop_url, base_env, options.shop_port, "--shop-port"),
     ]
+
+
+def find_port_conflicts(services: list[Service], host: str) -> list[str]:
+    """Return one error message per port that two services share or that is in use."""
+    conflicts = []
+    for index, service in enumerate(services):
+        for other in services[:index]:
+            if other.port == service.port:
+                conflicts.append(f"{other.port_option} and {service.port_option} are both "
+                                 f"{service.port}: give each service its own port")
+    for service in services:
+        failure = bind_error(host, service.port)
+        if failure is None:
+            continue
+        if failure.errno == errno.EADDRINUSE:
+            reason = "is already in use"
+        else:
+            reason = f"cannot be used ({failure.strerror})"
+        conflicts.append(f"port {service.port} on {host} {reason}, so the {service.name} "
+                         f"cannot start: stop the program listening there or choose another "
+                         f"port with {service.port_option}")
+    return conflicts
+
+
+def bind_error(host: str, port: int) -> OSError | None:
+    """Bind a probe socket the way uvicorn does and return the error, or None if none."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # asyncio's create_server, which uvicorn 0.55 binds through, sets SO_REUSEADDR
+        # too, so a port left in TIME_WAIT counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return error
+    return None
+
+
+def start_service(service: Service, parent_pipe: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "demo", SERVICE_COMMAND, str(parent_pipe),
+               *service.command]
+    return subprocess.Popen(command, cwd=ROOT, env=service.env, pass_fds=(parent_pipe,))
+
+
+def run_service(argv: list[str]) -> None:
+    """Run one service module as ``__main__``, and stop it when the launcher's pipe closes."""
+    parent_pipe, module, *arguments = argv
+    watcher = threading.Thread(target=stop_when_parent_exits, args=(int(parent_pipe),),
+                               name="parent-watcher", daemon=True)
+    watcher.start()
+    sys.argv = [module, *arguments]
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+
+
+def stop_when_parent_exits(parent_pipe: int) -> None:
+    # Nothing is ever written to the pipe, so read() returns only at end of file, which
+    # comes when the launcher's write end closes: on a normal stop or when it dies.
+    while os.read(parent_pipe, 1):
+        pass
+    log(f"launcher exited; stopping {sys.argv[0]} (pid {os.getpid()})")
+    # SIGTERM lets uvicorn shut down cleanly. If it has not exited in time, force it.
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(STOP_TIMEOUT_S)
+    log(f"{sys.argv[0]} did not stop within {STOP_TIMEOUT_S:.0f} s; exiting")
+    os._exit(1)
 
 
 def is_answering(url: str) -> bool:
@@ -115,7 +199,9 @@ def wait_until_answering(services: list[Service], stop: threading.Event) -> bool
                 log(f"{service.name} exited during start-up with code "
                     f"{service.process.returncode}; see its output above")
                 return False
-            if is_answering(service.url + service.ready_path):
+            # A service counts as ready only while its own process still runs, so that
+            # another program responding on the port is not taken for it.
+            if is_answering(service.url + service.ready_path) and service.process.poll() is None:
                 pending.remove(service)
         if time.monotonic() > deadline:
             names = ", ".join(service.name for service in pending)
@@ -150,9 +236,22 @@ def print_urls(services: dict[str, Service]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == [SERVICE_COMMAND]:
+        run_service(argv[1:])
+        return 0
+
     options = parse_args(argv)
-    options.db.parent.mkdir(parents=True, exist_ok=True)
     services = build_services(options)
+    # NOTE: a program that takes a port after this check is caught only when the
+    # service then fails to bind and exits, which stops the others.
+    conflicts = find_port_conflicts(services, options.host)
+    if conflicts:
+        for message in conflicts:
+            log(f"error: {message}")
+        log("started nothing")
+        return 1
+    options.db.parent.mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
     received = []
 
@@ -163,9 +262,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
+    # The children inherit only the read end. The write end stays in this process,
+    # so the kernel closes it, and the children see end of file, however this process ends.
+    parent_pipe, _parent_pipe_write_end = os.pipe()
     try:
         for service in services:
-            service.process = subprocess.Popen(service.command, cwd=ROOT, env=service.env)
+            service.process = start_service(service, parent_pipe)
+        os.close(parent_pipe)
         if not wait_until_answering(services, stop):
             return 0 if received else 1
         print_urls({service.name: service for service in services})

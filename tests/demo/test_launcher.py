@@ -1,4 +1,4 @@
-"""``python -m demo`` starts the shop, collector and mock Stripe, and SIGTERM stops all three."""
+"""``python -m demo``: starts three services, checks their ports, and stops them all."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
-from tests.demo.servers import free_port
+from tests.demo.servers import AppServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60.0
@@ -39,19 +42,33 @@ def child_pids(parent: int) -> list[int]:
 
 
 def is_running(pid: int) -> bool:
+    """Tell whether ``pid`` runs. A zombie, which no parent has reaped yet, counts as stopped."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
         return False
-    return True
+    state = stat.rsplit(")", 1)[1].split()[0]
+    return state != "Z"
+
+
+def launcher_command(ports: dict[str, int], db: Path) -> list[str]:
+    return [sys.executable, "-m", "demo", "--shop-port", str(ports["shop"]),
+            "--collector-port", str(ports["collector"]), "--stripe-port", str(ports["stripe"]),
+            "--db", str(db)]
+
+
+def refuses_connections(port: int) -> bool:
+    try:
+        httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+    except httpx.ConnectError:
+        return True
+    return False
 
 
 @pytest.fixture
 def launcher(tmp_path):
     ports = {"shop": free_port(), "collector": free_port(), "stripe": free_port()}
-    command = [sys.executable, "-m", "demo", "--shop-port", str(ports["shop"]),
-               "--collector-port", str(ports["collector"]), "--stripe-port", str(ports["stripe"]),
-               "--db", str(tmp_path / "demo.sqlite3")]
+    command = launcher_command(ports, tmp_path / "demo.sqlite3")
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     output: list[str] = []
@@ -111,3 +128,56 @@ def test_launcher_stops_all_when_one_dies(launcher):
     for pid in children:
         assert not is_running(pid), f"service process {pid} still runs"
     assert "stopping the others" in "".join(output)
+
+
+@LINUX_ONLY
+def test_launcher_killed_stops_services(launcher):
+    process, ports, output = launcher
+    wait_for_line(output, process, READY_LINE)
+    children = child_pids(process.pid)
+    assert len(children) == 3
+
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while any(is_running(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in children:
+        assert not is_running(pid), f"service process {pid} still runs after SIGKILL"
+    for name, port in ports.items():
+        assert refuses_connections(port), f"{name} port {port} still accepts connections"
+
+
+def healthcheck_app() -> Starlette:
+    """Build another program that responds on the collector's health-check path."""
+    async def healthcheck(request):
+        return PlainTextResponse("ok")
+
+    return Starlette(routes=[Route("/healthcheck", healthcheck)])
+
+
+def test_launcher_rejects_port_in_use(tmp_path):
+    with AppServer(healthcheck_app()) as other_server:
+        ports = {"shop": free_port(), "collector": other_server.port, "stripe": free_port()}
+        result = subprocess.run(launcher_command(ports, tmp_path / "demo.sqlite3"), cwd=ROOT,
+                                capture_output=True, text=True, timeout=START_TIMEOUT_S)
+        assert httpx.get(other_server.url("/healthcheck")).status_code == 200
+
+    assert result.returncode == 1
+    assert f"port {ports['collector']} on 127.0.0.1 is already in use" in result.stdout
+    assert "--collector-port" in result.stdout
+    assert READY_LINE not in result.stdout
+    assert "started nothing" in result.stdout
+    assert refuses_connections(ports["shop"])
+    assert refuses_connections(ports["stripe"])
+
+
+def test_launcher_rejects_shared_port(tmp_path):
+    port = free_port()
+    ports = {"shop": port, "collector": free_port(), "stripe": port}
+    result = subprocess.run(launcher_command(ports, tmp_path / "demo.sqlite3"), cwd=ROOT,
+                            capture_output=True, text=True, timeout=START_TIMEOUT_S)
+    assert result.returncode == 1
+    assert f"--stripe-port and --shop-port are both {port}" in result.stdout
+    assert READY_LINE not in result.stdout
+    assert refuses_connections(ports["collector"])
