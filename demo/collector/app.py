@@ -43,7 +43,9 @@ from .store import (
     PropertyNotNumberError,
     PropertyOutOfRangeError,
     Store,
+    TrackResult,
     format_timestamp,
+    revenue_currency,
 )
 from .visitors import cookieless_device_id, is_backend_user_agent, parse_page_url, traffic_source
 
@@ -381,14 +383,11 @@ class Collector:
             groups=tuple(payload.get("groups") or ()),
         )
         result = self.store.record_track(event)
-        if not result.stored:
-            logger.info(
-                "revenue with idempotency key %r is already stored, so it was not stored again "
-                "(client id %r)",
-                event.idempotency_key,
-                caller.client_id,
-            )
-        return {"deviceId": result.device_id, "sessionId": result.session_id}
+        if result.stored:
+            return {"deviceId": result.device_id, "sessionId": result.session_id}
+        log_duplicate_revenue(event, result, project.currency, caller.client_id)
+        # @openpanel/web 1.4.1 and op_browser read only deviceId and sessionId of this reply.
+        return {"deviceId": result.device_id, "sessionId": result.session_id, "duplicate": True}
 
     def handle_identify(
         self, request: Request, caller: Caller, payload: dict[str, Any]
@@ -547,6 +546,37 @@ async def read_json_body(request: Request) -> bytes:
             raise Rejection(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def log_duplicate_revenue(
+    event: IncomingEvent, result: TrackResult, default_currency: str, client_id: str
+) -> None:
+    """Log a revenue that was not stored again: INFO for a retry, WARNING if its amount differs.
+
+    Retries must stay safe, so a differing copy still gets 200, and only this
+    line tells the operator that two sales may share one idempotency key.
+    """
+    amount = (event.revenue, revenue_currency(event.properties, default_currency))
+    first_properties = result.first_properties or {}
+    first_amount = (result.first_revenue, revenue_currency(first_properties, default_currency))
+    if amount == first_amount:
+        logger.info(
+            "revenue with idempotency key %r is already stored, so it was not stored again "
+            "(client id %r)",
+            event.idempotency_key,
+            client_id,
+        )
+        return
+    logger.warning(
+        "revenue with idempotency key %r was not stored: the stored revenue with that key is "
+        "%s %s but this one is %s %s, so check that the key is unique to one sale (client id %r)",
+        event.idempotency_key,
+        first_amount[0],
+        first_amount[1],
+        amount[0],
+        amount[1],
+        client_id,
+    )
 
 
 def profile_id_text(value: Any) -> str:

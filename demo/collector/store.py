@@ -151,9 +151,8 @@ def format_timestamp(moment: datetime) -> str:
     """Format a time as JavaScript's Date.toISOString() does: UTC, milliseconds, "Z"."""
     moment = moment.astimezone(UTC)
     # strftime("%Y") does not pad years before 1000 to four digits on glibc.
-    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S.") + (
-        f"{moment.microsecond // 1000:03d}Z"
-    )
+    milliseconds = moment.microsecond // 1000
+    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S.") + f"{milliseconds:03d}Z"
 
 
 def _json(value: Any) -> str:
@@ -188,6 +187,9 @@ class TrackResult:
     session_id: str
     # False when a revenue with the same idempotency key was already stored.
     stored: bool
+    # The stored copy's amount and properties when stored is False.
+    first_revenue: int | None = None
+    first_properties: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -351,7 +353,13 @@ class Store:
                     connection, event.project_id, event.idempotency_key
                 )
                 if first is not None:
-                    return TrackResult(first["device_id"], first["session_id"], stored=False)
+                    return TrackResult(
+                        first["device_id"],
+                        first["session_id"],
+                        stored=False,
+                        first_revenue=first["revenue"],
+                        first_properties=json.loads(first["properties"]),
+                    )
             visit = _resolve_visit(connection, event)
             _insert_event(connection, event, visit)
         return TrackResult(visit.device_id, visit.session_id, stored=True)
@@ -554,9 +562,6 @@ class Store:
             result = []
             for row in rows:
                 properties = json.loads(row["properties"])
-                currency = properties.get("currency")
-                if not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency):
-                    currency = default_currency
                 identity = (row["device_id"], row["profile_id"])
                 if identity not in sources:
                     sources[identity] = _first_touch_label(connection, project_id, *identity)
@@ -565,7 +570,7 @@ class Store:
                         event_id=row["id"],
                         created_at=row["created_at"],
                         amount=row["revenue"],
-                        currency=currency.upper(),
+                        currency=revenue_currency(properties, default_currency),
                         device_id=row["device_id"],
                         profile_id=row["profile_id"],
                         properties=properties,
@@ -577,11 +582,20 @@ class Store:
         return self._read(run)
 
 
+def revenue_currency(properties: dict[str, Any], default_currency: str) -> str:
+    """Return a revenue's `currency` property in upper case, or the default when not 3 letters."""
+    currency = properties.get("currency")
+    if not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency):
+        currency = default_currency
+    return currency.upper()
+
+
 def _find_by_idempotency_key(
     connection: sqlite3.Connection, project_id: str, key: str
 ) -> sqlite3.Row | None:
     return connection.execute(
-        "SELECT device_id, session_id FROM events WHERE project_id = ? AND idempotency_key = ?",
+        "SELECT device_id, session_id, revenue, properties FROM events "
+        "WHERE project_id = ? AND idempotency_key = ?",
         (project_id, key),
     ).fetchone()
 

@@ -1,8 +1,11 @@
 """Revenue idempotency keys and the 100 ms guard against byte-identical payloads."""
 
 import json
+import logging
 import threading
 import time
+
+import pytest
 
 from tests.collector.projects import OPEN_PROJECT
 from tests.support.collector import CollectorServer
@@ -23,8 +26,73 @@ def test_repeated_revenue_key_not_stored(collector):
     second = collector.track("track", revenue("cs_test_1"))
     assert first.status_code == 200
     assert second.status_code == 200
-    assert second.json() == first.json()
+    assert second.json() == {**first.json(), "duplicate": True}
+    assert "duplicate" not in first.json()
     assert collector.count_rows() == 1
+
+
+@pytest.mark.parametrize(
+    ("second_amount", "second_currency", "expected_text"),
+    [
+        (2500, "usd", "stored revenue with that key is 1999 USD but this one is 2500 USD"),
+        (1999, "EUR", "stored revenue with that key is 1999 USD but this one is 1999 EUR"),
+    ],
+    ids=["amount", "currency"],
+)
+def test_differing_revenue_with_stored_key_warns(
+    collector, caplog, second_amount, second_currency, expected_text
+):
+    collector.track("track", revenue("cs_test_9", currency="usd"))
+    caplog.clear()
+    second = collector.track(
+        "track", revenue("cs_test_9", amount=second_amount, currency=second_currency)
+    )
+    assert second.status_code == 200
+    assert second.json()["duplicate"] is True
+    assert collector.count_rows() == 1
+    [event] = collector.export_events()
+    assert event["revenue"] == 1999
+    warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert expected_text in warnings[0].getMessage()
+    assert "'cs_test_9'" in warnings[0].getMessage()
+
+
+def test_identical_revenue_retry_does_not_warn(collector, caplog):
+    caplog.set_level(logging.INFO, logger="demo.collector")
+    collector.track("track", revenue("cs_test_10", currency="usd"))
+    time.sleep(0.15)
+    caplog.clear()
+    collector.track("track", revenue("cs_test_10", currency="USD"))
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert "'cs_test_10' is already stored" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["k" * 256, "\u20ac" * 256, "\U0001f600" * 256, " ", "cs_test_\u00e9"],
+    ids=["256-ascii", "256-euro-signs", "256-emoji", "whitespace", "accented"],
+)
+def test_revenue_key_accepted_as_sdk_sends(collector, key):
+    response = collector.track("track", revenue(key))
+    assert response.status_code == 200
+    [event] = collector.export_events()
+    assert event["properties"]["__idempotencyKey"] == key
+    repeat = collector.track("track", revenue(key), origin=None, secret=True)
+    assert repeat.json()["duplicate"] is True
+    assert collector.count_rows() == 1
+
+
+@pytest.mark.parametrize(
+    "key", ["k" * 257, "\U0001f600" * 257, "", 42], ids=["257", "257-emoji", "empty", "int"]
+)
+def test_invalid_revenue_key_is_400(collector, key):
+    payload = {"name": "revenue", "properties": {"__revenue": 100, "__idempotencyKey": key}}
+    response = collector.track("track", payload)
+    assert response.status_code == 400
+    message = response.json()["message"]
+    assert "__idempotencyKey must be a non-empty string of at most 256 characters" in message
+    assert collector.count_rows() == 0
 
 
 def test_revenue_key_applies_across_senders(collector):
