@@ -182,7 +182,8 @@ def test_lone_surrogate_is_400(collector, text, where):
 
 
 def test_surrogate_pair_is_stored(collector):
-    response = post_text(collector, '{"type": "track", "payload": {"name": "smile \\ud83d\\ude00"}}')
+    text = '{"type": "track", "payload": {"name": "smile \\ud83d\\ude00"}}'
+    response = post_text(collector, text)
     assert response.status_code == 200
     [event] = collector.export_events()
     assert event["name"] == "smile \U0001f600"

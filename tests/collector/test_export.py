@@ -284,6 +284,5 @@ def test_export_accepts_extreme_dates(collector, params):
 def test_export_time_outside_utc_range_is_400(collector, name, value):
     response = collector.export(**{name: value})
     assert response.status_code == 400
-    assert f"query parameter {name} must be an ISO 8601 date or date-time" in (
-        response.json()["message"]
-    )
+    message = response.json()["message"]
+    assert f"query parameter {name} must be an ISO 8601 date or date-time" in message
