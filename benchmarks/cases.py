@@ -133,10 +133,14 @@ def wait_until(condition, what: str, timeout_s: float = WAIT_TIMEOUT_S):
 # ---------------------------------------------------------------- pages
 
 
-def pyscript_page(kind: str, code: str, with_package: bool) -> str:
-    config = {"interpreter": INTERPRETERS[kind]}
-    if with_package:
-        config["files"] = {"/static/op_browser.zip": "./*"}
+def pyscript_page(kind: str, code: str, package: str | None = "list") -> str:
+    """Return a PyScript page running `code`, loading op_browser as a "zip" or a file "list"."""
+    config = json.dumps({"interpreter": INTERPRETERS[kind]})
+    if package == "zip":
+        config = json.dumps({"interpreter": INTERPRETERS[kind],
+                             "files": {"/static/op_browser.zip": "./*"}})
+    elif package == "list":
+        config = f"/static/op_browser.{kind}.json"
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -146,7 +150,7 @@ def pyscript_page(kind: str, code: str, with_package: bool) -> str:
   <script type="module" src="/static/pyscript/core.js"></script>
 </head>
 <body>
-<script type="{kind}" config='{json.dumps(config)}'>
+<script type="{kind}" config='{config}'>
 {code}
 </script>
 </body>
@@ -232,9 +236,11 @@ def case_startup(bench: Bench, runs: int) -> dict:
     for kind in INTERPRETERS:
         name = INTERPRETER_NAMES[kind]
         urls[f"bare PyScript, {name}"] = bench.write_page(
-            f"bare_{kind}.html", pyscript_page(kind, mark, with_package=False))
+            f"bare_{kind}.html", pyscript_page(kind, mark, package=None))
         urls[f"op_browser, {name}"] = bench.write_page(
-            f"startup_{kind}.html", pyscript_page(kind, sdk, with_package=True))
+            f"startup_{kind}.html", pyscript_page(kind, sdk))
+        urls[f"op_browser.zip, {name}"] = bench.write_page(
+            f"startup_zip_{kind}.html", pyscript_page(kind, sdk, package="zip"))
     imports: dict[str, list[float]] = {}
 
     def measure(name, url, _run):
@@ -246,10 +252,8 @@ def case_startup(bench: Bench, runs: int) -> dict:
     result = {"contenders": alternate(runs, urls, measure)}
     result["import_ms"] = {name: summarize(values) for name, values in imports.items()}
     result["ratios"] = {
-        INTERPRETER_NAMES[kind]: ratio(result["contenders"],
-                                       f"op_browser, {INTERPRETER_NAMES[kind]}",
-                                       f"bare PyScript, {INTERPRETER_NAMES[kind]}")
-        for kind in INTERPRETERS
+        name: ratio(result["contenders"], name, f"bare PyScript, {name.split(', ')[1]}")
+        for name in urls if not name.startswith("bare")
     }
     return result
 
@@ -281,7 +285,7 @@ def case_first_event(bench: Bench, runs: int) -> dict:
         "first_js.html", tracker_page([js_init(bench), ["track", "bench_first_event"]]))}
     for kind in INTERPRETERS:
         urls[f"op_browser, {INTERPRETER_NAMES[kind]}"] = bench.write_page(
-            f"first_{kind}.html", pyscript_page(kind, code, with_package=True))
+            f"first_{kind}.html", pyscript_page(kind, code))
     result = {"contenders": alternate(
         runs, urls, lambda _name, url, _run: time_to_acknowledged(bench, url, 1))}
     result["ratios"] = {name: ratio(result["contenders"], name, "@openpanel/web")
@@ -296,7 +300,7 @@ def flush_case(bench: Bench, runs: int, count: int) -> dict:
         "flush_js.html", tracker_page([js_init(bench), ["flushRevenue"]]))}
     for kind in INTERPRETERS:
         urls[f"op_browser, {INTERPRETER_NAMES[kind]}"] = bench.write_page(
-            f"flush_{kind}.html", pyscript_page(kind, code, with_package=True))
+            f"flush_{kind}.html", pyscript_page(kind, code))
     blank = bench.static.url("/bench/blank.html")
     stored_before = bench.stored_revenue_count()
 

@@ -31,17 +31,10 @@ def write_json(path: Path, results: dict) -> None:
 def contender_table(contenders: dict, ratios: dict) -> list[str]:
     lines = ["| contender | median (ms) | min - max (ms) | ratio |", "|---|---:|---:|---:|"]
     for name, numbers in contenders.items():
-        found = [value for key, value in ratios.items() if name.endswith(key) or name == key]
-        ratio_text = f"{found[0]:.2f}" if found else "1.00 (baseline)"
+        ratio_text = f"{ratios[name]:.2f}" if name in ratios else "1.00 (baseline)"
         lines.append(f"| {name} | {numbers['median_ms']:.0f} | "
                      f"{numbers['min_ms']:.0f} - {numbers['max_ms']:.0f} | {ratio_text} |")
     return lines
-
-
-def startup_ratios(contenders: dict, ratios: dict) -> dict:
-    """Map each op_browser contender to its ratio against bare PyScript."""
-    return {name: ratios[name.split(", ")[1]] for name in contenders
-            if name.startswith("op_browser")}
 
 
 def ingestion_lines(figures: dict) -> list[str]:
@@ -75,8 +68,6 @@ def section(results: dict) -> str:
             lines += ingestion_lines(case["figures"])
             continue
         ratios = case.get("ratios", {})
-        if name == "startup":
-            ratios = startup_ratios(case["contenders"], ratios)
         lines += [f"### {TITLES[name]}", "", f"Baseline: {BASELINES[name]}.", ""]
         lines += contender_table(case["contenders"], ratios)
         if case.get("import_ms"):

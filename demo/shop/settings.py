@@ -32,7 +32,7 @@ class ShopSettings:
     # Key of the HMAC that signs the sign-in cookie. Without SHOP_COOKIE_KEY, each start
     # makes a new one, which signs every visitor out.
     cookie_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
-    # PyScript, its runtimes and op_browser.zip, as `python3 build.py build` writes them.
+    # PyScript, its runtimes and the op_browser package, as `python3 build.py build` writes them.
     static_dir: Path = ROOT / "build" / "static"
 
 

@@ -10,16 +10,23 @@ BOOT_TIMEOUT_MS = 60_000
 
 
 @pytest.mark.parametrize("interpreter", ["py", "mpy"])
-def test_package_imports_and_writes_session_storage(page, static_server, interpreter):
+@pytest.mark.parametrize("form", ["zip", "list"])
+def test_package_imports_and_writes_session_storage(
+    page, static_server, request_log, interpreter, form
+):
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(static_server.url(f"/pages/smoke_{interpreter}.html"))
+    name = f"smoke_{interpreter}" if form == "zip" else f"smoke_list_{interpreter}"
+    page.goto(static_server.url(f"/pages/{name}.html"))
     page.wait_for_function(
         "sessionStorage.getItem('op_browser_smoke') !== null", timeout=BOOT_TIMEOUT_MS
     )
     stored = page.evaluate("sessionStorage.getItem('op_browser_smoke')")
     assert stored == f"{interpreter} 0.1.0"
     assert errors == []
+    if form == "list":
+        # The file list exists to spare pages PyScript's unzip library.
+        assert [url for url in request_log.urls if "/pyscript/zip-" in url] == []
 
 
 def test_request_guard_flags_cdn_request(browser, static_server):
