@@ -201,11 +201,14 @@ def test_reload_during_flush_stores_once(harness, proxy, collector):
 def test_concurrent_flushes_store_once(harness, proxy, collector):
     harness.open(proxy.api_url)
     keys = [harness.call("pending_revenue", amount) for amount in (100, 200, 300)]
+    # The first flush's requests are held, so it cannot finish before the second starts.
+    proxy.plan(Stall(), Stall(), Stall())
 
     first = harness.start("flush_revenue")
     second = harness.start("flush_revenue")
-    first_result = harness.wait(first)
     second_result = harness.wait(second)
+    proxy.release()
+    first_result = harness.wait(first)
 
     assert amounts(first_result["sent"]) == [100, 200, 300]
     assert second_result["sent"] == []
