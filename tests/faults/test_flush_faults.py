@@ -179,7 +179,8 @@ def test_reload_during_flush_stores_once(harness, proxy, collector):
     proxy.plan(Stall())
     leased_at = time.monotonic()
     harness.start("flush_revenue")
-    while not proxy.tracks:
+    deadline = time.monotonic() + 10
+    while not proxy.tracks and time.monotonic() < deadline:
         time.sleep(0.05)
 
     harness.reload()
