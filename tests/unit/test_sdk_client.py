@@ -294,7 +294,10 @@ def test_queue_overflow_fails_dropped_handle(server, monkeypatch):
     monkeypatch.setattr("op_browser.event_queue.MAX_QUEUED_SENDS", 2)
     op = OpenPanel(client_id=CLIENT_ID, api_url=server.api_url, disabled=True)
     oldest = op.track("a")
-    op.track("b")
-    op.track("c")
+    kept = [op.track("b"), op.track("c")]
     with pytest.raises(SendError, match="dropped"):
         oldest.result(WAIT_S)
+    # Send the two held events while the server runs, so none is left at exit.
+    op.ready()
+    for handle in kept:
+        handle.result(WAIT_S)
