@@ -259,7 +259,8 @@ def build() -> None:
     inputs = [*package_sources(), ROOT / "pyproject.toml", ROOT / "README.md", Path(__file__)]
     npm_stamp = STAMPS / "npm"
     digest = digest_files(inputs, extra=npm_stamp.read_text() if npm_stamp.exists() else "")
-    if (STATIC / "op_browser.zip").exists() and stamp_is_current("static", digest):
+    outputs = [STATIC / "op_browser.zip", STATIC / "op_browser.mpy.json", STATIC / "pyscript"]
+    if all(path.exists() for path in outputs) and stamp_is_current("static", digest):
         log(f"{STATIC.relative_to(ROOT)} up to date")
         return
     started = time.monotonic()
