@@ -135,8 +135,8 @@ class PendingRevenues:
         if invalid_count and not self._reported_invalid:
             self._reported_invalid = True
             self._log.error(
-                str(invalid_count) + " stored pending revenue(s) are not {\"amount\": "
-                "non-negative int, \"properties\": object}; they are kept in storage but "
+                str(invalid_count) + " stored pending revenue(s) are not {\"amount\": int "
+                "from 0 to 2**53 - 1, \"properties\": object}; they are kept in storage but "
                 "never sent, and clear_revenue() removes them"
             )
         return raw, valid
