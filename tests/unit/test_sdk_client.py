@@ -5,17 +5,10 @@ import copy
 import pytest
 
 from op_browser import FlushResult, OpenPanel, SendError, retry
-from tests.support.recording_server import Hang, RecordingServer, Respond
+from tests.support.recording_server import Hang, Respond
 
 CLIENT_ID = "a3f1c2d4-5b6e-4f70-8a9b-0c1d2e3f4a5b"
 WAIT_S = 30
-
-
-@pytest.fixture
-def server():
-    running = RecordingServer().start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from op_browser import OpenPanel, transport
 from op_browser.stripe_webhook import revenue_from_checkout_event
-from tests.support.recording_server import Hang, RecordingServer, Respond
+from tests.support.recording_server import Hang, Respond
 
 CLIENT_ID = "a3f1c2d4-5b6e-4f70-8a9b-0c1d2e3f4a5b"
 # Nothing listens here; these tests must fail before any request is made.
@@ -20,13 +20,6 @@ REJECTED_KEY = "op_browser-rejected-revenues"
 @pytest.fixture
 def op():
     return OpenPanel(client_id=CLIENT_ID, api_url=UNUSED_API_URL)
-
-
-@pytest.fixture
-def server():
-    running = RecordingServer().start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

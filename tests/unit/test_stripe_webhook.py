@@ -10,18 +10,10 @@ import stripe
 
 from op_browser import OpenPanel
 from op_browser.stripe_webhook import revenue_from_checkout_event
-from tests.support.recording_server import RecordingServer
 
 CLIENT_ID = "a3f1c2d4-5b6e-4f70-8a9b-0c1d2e3f4a5b"
 ENDPOINT_SECRET = "whsec_test_secret"
 WAIT_S = 30
-
-
-@pytest.fixture
-def server():
-    running = RecordingServer().start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture
