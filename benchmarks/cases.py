@@ -37,7 +37,7 @@ TRACKER_URL = "/npm/@openpanel/web/dist/src/tracker.global.js"
 
 
 class ArrivalClock:
-    """ASGI wrapper that records when each ``POST /track`` is answered with 200."""
+    """ASGI wrapper that records the time of each 200 response to ``POST /track``."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -321,7 +321,7 @@ def flush_case(bench: Bench, runs: int, count: int) -> dict:
     result = {"contenders": alternate(runs, urls, measure)}
     result["ratios"] = {name: ratio(result["contenders"], name, "@openpanel/web")
                         for name in urls if name != "@openpanel/web"}
-    # Every seeded revenue must be stored exactly once, or the timings mean nothing.
+    # Timings of a flush that lost or doubled a revenue mean nothing, so that fails the case.
     time.sleep(0.5)
     stored = bench.stored_revenue_count() - stored_before
     expected = runs * len(urls) * count
@@ -348,7 +348,7 @@ LOAD_RESULTS = ROOT / "build" / "benchmarks" / "collector_ingestion.json"
 
 
 def case_collector_ingestion(_bench: Bench, _runs: int) -> dict:
-    """The collector's load test: concurrent clients for a fixed time, zero loss required."""
+    """Run the collector's zero-loss load test and return its figures."""
     LOAD_RESULTS.unlink(missing_ok=True)
     command = [sys.executable, "-m", "pytest", "-q", "-m", "load", LOAD_TEST]
     completed = subprocess.run(command, cwd=ROOT, env=dict(os.environ), check=False)

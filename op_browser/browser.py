@@ -231,8 +231,8 @@ class BrowserPlatform:
                               options["track_attributes"])
         return tracker.start()
 
-    # NOTE: a page gets no reliable last chance to run code when it closes, so
-    # held sends are not logged there; they are lost with the page.
+    # NOTE: a page gets no reliable last chance to run code when it closes.
+    # Held sends are therefore not logged there, and they are lost with the page.
     def hold_until_exit(self, key, give_up):
         pass
 

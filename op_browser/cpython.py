@@ -1,10 +1,10 @@
 """The CPython adapter: httpx on a background event loop, memory storage, ``logging``.
 
-Requests run on one daemon thread per process that owns an asyncio loop and
-an ``httpx.AsyncClient``, so the same client works from sync code (a Flask or
-Django view calls ``handle.result()``) and from async code (a Starlette or
-FastAPI handler does ``await handle``), and a call whose handle is never
-awaited still goes out. At exit, unfinished requests get ``EXIT_WAIT_S`` to
+Requests run on one daemon thread per process, which owns an asyncio loop
+and an ``httpx.AsyncClient``. So the same client works from sync code (a
+Flask or Django view calls ``handle.result()``) and from async code (a
+Starlette or FastAPI handler does ``await handle``). A call whose handle is
+never awaited still goes out. At exit, unfinished requests get ``EXIT_WAIT_S`` to
 complete, and any that do not are logged.
 """
 

@@ -1,6 +1,6 @@
 """Send one request to the OpenPanel API, retrying as the rules in ``retry`` decide.
 
-The platform adapters only move bytes (``post`` and ``get``); everything that
+The platform adapters only move bytes (``post`` and ``get``). Everything that
 decides what to do with a response lives here, so the browser and CPython
 behave the same.
 """

@@ -291,7 +291,7 @@ def _is_hex(text):
 def check_client_id(client_id):
     """Return ``client_id`` if it has the lowercase UUID form that OpenPanel issues.
 
-    OpenPanel's API answers 401 to a client id that does not match
+    OpenPanel's API returns 401 for a client id that does not match
     ``^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$``, so an
     upper-case id is rejected here rather than on every send.
     """

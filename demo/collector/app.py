@@ -553,8 +553,8 @@ def log_duplicate_revenue(
 ) -> None:
     """Log a revenue that was not stored again: INFO for a retry, WARNING if its amount differs.
 
-    Retries must stay safe, so a differing copy still gets 200, and only this
-    line tells the operator that two sales may share one idempotency key.
+    Retries must stay safe, so a differing copy still gets 200. This line is
+    how the operator learns that two sales may share one idempotency key.
     """
     amount = (event.revenue, revenue_currency(event.properties, default_currency))
     first_properties = result.first_properties or {}

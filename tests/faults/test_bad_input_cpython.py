@@ -25,8 +25,8 @@ def test_bad_call_raises_and_sends_nothing(api, bad_call):
     with pytest.raises(Exception) as raised:
         eval(bad_call.expression, {"op": op})
 
-    # A call that starts a request does so before it returns, so once a later
-    # event has been answered, a request from the bad call would be recorded.
+    # A call that starts a request does so before it returns. Once a later
+    # event has its response, a request from the bad call would be recorded.
     op.track("barrier").result(timeout=SEND_TIMEOUT_S)
     names = [body["payload"]["name"] for body in api.tracks()]
     assert type(raised.value).__name__ == bad_call.error

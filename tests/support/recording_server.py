@@ -105,7 +105,7 @@ class RecordingServer:
             self._planned.extend(actions)
 
     def release(self) -> None:
-        """Let every hung request (now and later) go on to its answer."""
+        """Let every hung request, now and later, go on to its response."""
         self._released.set()
 
     def reset(self) -> None:
